@@ -1,0 +1,101 @@
+"""The `hatui` command line: subcommands dispatch to the headless code or the app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import HatuiError
+
+
+def _lab_parser(sub: argparse._SubParsersAction) -> None:
+    from .lab.config import DEFAULT_STATE_DIR, DEFAULT_SUBNET
+
+    lab = sub.add_parser("lab", help="build, inspect or remove the local HA lab (root)")
+    lsub = lab.add_subparsers(dest="lab_command", required=True)
+    up = lsub.add_parser("up", help="build the lab: namespaces and real daemons")
+    up.add_argument("--masters", type=int, default=3, help="number of masters (default 3)")
+    up.add_argument("--lb", choices=("haproxy", "nginx"), default="haproxy")
+    up.add_argument("--vrrp", choices=("multicast", "unicast"), default="multicast")
+    up.add_argument("--subnet", default=DEFAULT_SUBNET, help=f"default {DEFAULT_SUBNET}")
+    up.add_argument(
+        "--etcd-members",
+        type=int,
+        default=0,
+        help="etcd cluster size (default: every master, at most 5)",
+    )
+    up.add_argument(
+        "--inventory",
+        default="lab-inventory.yaml",
+        help="where to write the lab's inventory (default ./lab-inventory.yaml)",
+    )
+    up.add_argument(
+        "--keep-failed",
+        action="store_true",
+        help="leave a lab whose `up` failed in place, to inspect it",
+    )
+    for p in (
+        up,
+        lsub.add_parser("down", help="remove everything `up` made"),
+        lsub.add_parser("status", help="each node's daemons and the VIP holder"),
+    ):
+        p.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help=argparse.SUPPRESS)
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    from .lab import lifecycle
+    from .lab.config import LabConfig
+
+    if args.lab_command == "up":
+        try:
+            cfg = LabConfig(
+                masters=args.masters,
+                lb=args.lb,
+                vrrp=args.vrrp,
+                subnet=args.subnet,
+                state_dir=args.state_dir,
+                etcd_members=args.etcd_members,
+                inventory_path=args.inventory,
+            )
+        except ValueError as e:
+            raise SystemExit(f"hatui lab up: {e}") from None
+        lifecycle.up(cfg, keep_failed=args.keep_failed)
+        return 0
+    if args.lab_command == "down":
+        lifecycle.down(args.state_dir)
+        return 0
+    from .lab.preflight import require_root
+
+    require_root("status")
+    st = lifecycle.status(args.state_dir)
+    if st is None:
+        print("no lab is up (hatui lab up builds one)")
+        return 3
+    print(lifecycle.format_status(st))
+    return 0 if st.all_running and len(st.vip_holders) == 1 else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hatui", description="Watch a Kubernetes HA control plane: VIP, LB, etcd, API."
+    )
+    sub = parser.add_subparsers(dest="command")
+    _lab_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "lab":
+            return _run_lab(args)
+        parser.print_help()
+        return 2
+    except HatuiError as e:
+        print(f"hatui: {e.title}: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
