@@ -9,7 +9,7 @@ from .errors import HatuiError
 
 
 def _lab_parser(sub: argparse._SubParsersAction) -> None:
-    from .lab.config import DEFAULT_STATE_DIR, DEFAULT_SUBNET
+    from .lab.config import DEFAULT_NAME, DEFAULT_SUBNET
 
     lab = sub.add_parser("lab", help="build, inspect or remove the local HA lab (root)")
     lsub = lab.add_subparsers(dest="lab_command", required=True)
@@ -39,7 +39,11 @@ def _lab_parser(sub: argparse._SubParsersAction) -> None:
         lsub.add_parser("down", help="remove everything `up` made"),
         lsub.add_parser("status", help="each node's daemons and the VIP holder"),
     ):
-        p.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help=argparse.SUPPRESS)
+        p.add_argument(
+            "--name",
+            default=DEFAULT_NAME,
+            help=f"the lab's name, prefix of all it creates (default {DEFAULT_NAME})",
+        )
 
 
 def _run_lab(args: argparse.Namespace) -> int:
@@ -53,7 +57,7 @@ def _run_lab(args: argparse.Namespace) -> int:
                 lb=args.lb,
                 vrrp=args.vrrp,
                 subnet=args.subnet,
-                state_dir=args.state_dir,
+                name=args.name,
                 etcd_members=args.etcd_members,
                 inventory_path=args.inventory,
             )
@@ -62,12 +66,12 @@ def _run_lab(args: argparse.Namespace) -> int:
         lifecycle.up(cfg, keep_failed=args.keep_failed)
         return 0
     if args.lab_command == "down":
-        lifecycle.down(args.state_dir)
+        lifecycle.down(args.name)
         return 0
     from .lab.preflight import require_root
 
     require_root("status")
-    st = lifecycle.status(args.state_dir)
+    st = lifecycle.status(args.name)
     if st is None:
         print("no lab is up (hatui lab up builds one)")
         return 3

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-#: Every namespace and link the lab creates starts with this prefix; `down` only ever
-#: removes names that match it.
-PREFIX = "hatui"
+#: A lab's name prefixes every namespace and link it creates, and names its state folder
+#: (/var/lib/NAME-lab); `down` only ever removes names that match it. Names start with
+#: "hatui" so that whatever a lab makes is recognisably hatui's; two labs with different
+#: names and subnets can run side by side (tests and a demo, say).
+DEFAULT_NAME = "hatui"
+NAME_PATTERN = r"hatui[a-z0-9]{0,4}"
 DEFAULT_SUBNET = "10.231.0.0/24"
-DEFAULT_STATE_DIR = "/var/lib/hatui-lab"
 MAX_MASTERS = 60
 VRRP_ROUTER_ID = 51
 LB_PORT = 16443
@@ -26,7 +29,7 @@ class LabConfig:
     lb: str = "haproxy"  # haproxy | nginx
     vrrp: str = "multicast"  # multicast | unicast
     subnet: str = DEFAULT_SUBNET
-    state_dir: str = DEFAULT_STATE_DIR
+    name: str = DEFAULT_NAME
     etcd_members: int = 0  # 0 = automatic: every master up to 5, else 5
     inventory_path: str = "lab-inventory.yaml"
     #: keepalived check interval (seed 000 uses 3 s; 1 s keeps a demo and the tests quick
@@ -34,6 +37,8 @@ class LabConfig:
     check_interval: int = 1
 
     def __post_init__(self) -> None:
+        if not re.fullmatch(NAME_PATTERN, self.name):
+            raise ValueError(f"--name must match {NAME_PATTERN} (e.g. hatui2), got {self.name!r}")
         if not 1 <= self.masters <= MAX_MASTERS:
             raise ValueError(f"--masters must be between 1 and {MAX_MASTERS}, got {self.masters}")
         if self.lb not in ("haproxy", "nginx"):
@@ -68,20 +73,20 @@ class LabConfig:
 
     @property
     def switch_ns(self) -> str:
-        return f"{PREFIX}-sw"
+        return f"{self.name}-sw"
 
     @property
     def bridge(self) -> str:
-        return f"{PREFIX}-br"
+        return f"{self.name}-br"
 
     @property
     def root_link(self) -> str:
         """The veth end in the root namespace (its peer in the switch is `uplink`)."""
-        return f"{PREFIX}-lab0"
+        return f"{self.name}-lab0"
 
     @property
     def uplink(self) -> str:
-        return f"{PREFIX}-up"
+        return f"{self.name}-up"
 
     @property
     def nodes(self) -> tuple[NodeSpec, ...]:
@@ -91,8 +96,8 @@ class LabConfig:
             NodeSpec(
                 index=i,
                 name=f"m{i}",
-                netns=f"{PREFIX}-m{i}",
-                switch_port=f"{PREFIX}-m{i}",
+                netns=f"{self.name}-m{i}",
+                switch_port=f"{self.name}-m{i}",
                 address=str(net.network_address + 10 + i),
                 etcd_member=i <= count,
             )
@@ -104,6 +109,10 @@ class LabConfig:
         if self.etcd_members:
             return min(self.etcd_members, self.masters)
         return min(self.masters, 5)
+
+    @property
+    def state_dir(self) -> str:
+        return state_dir_for(self.name)
 
     @property
     def state(self) -> Path:
@@ -160,3 +169,7 @@ class NodeSpec:
     def check_weight(self) -> int:
         """Seed 000: weights 11/12/11 (the second master 12, every other 11)."""
         return 12 if self.index == 2 else 11
+
+
+def state_dir_for(name: str) -> str:
+    return f"/var/lib/{name}-lab"

@@ -65,6 +65,8 @@ def _on_term(signum: int, frame: object) -> None:
 def reap_until_stopped() -> None:
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, _on_term)
+    # pause() below must wake when an orphan dies, or it stays a zombie: handle SIGCHLD.
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     while not _stopping:
         try:
             os.waitpid(-1, 0)

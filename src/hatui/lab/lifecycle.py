@@ -20,7 +20,7 @@ import hatui
 
 from ..errors import LabError
 from . import network, node_files, preflight, render
-from .config import APISERVER_PORT, LB_PORT, LabConfig, NodeSpec
+from .config import APISERVER_PORT, DEFAULT_NAME, LB_PORT, LabConfig, NodeSpec, state_dir_for
 from .procs import alive, start_time, terminate
 from .run import in_node, parallel, sh
 
@@ -33,9 +33,9 @@ def _say(msg: str) -> None:
 
 
 # ---- the manifest: what `up` made, so `down` can remove exactly that ----------------------
-def read_manifest(state_dir: str) -> dict | None:
+def read_manifest(name: str) -> dict | None:
     try:
-        return json.loads((Path(state_dir) / "lab.json").read_text())
+        return json.loads((Path(state_dir_for(name)) / "lab.json").read_text())
     except (OSError, ValueError):
         return None
 
@@ -45,6 +45,14 @@ def _write_manifest(cfg: LabConfig, manifest: dict) -> None:
     tmp = cfg.manifest.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, indent=2))
     tmp.replace(cfg.manifest)
+
+
+def _config_of(manifest: dict) -> LabConfig | None:
+    """The config a manifest was made with; None for one from another hatui version."""
+    try:
+        return LabConfig(**manifest["config"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def holders(manifest: dict | None) -> dict[str, tuple[int, int]]:
@@ -69,14 +77,14 @@ class _Steps:
 def up(cfg: LabConfig, say: Progress = _say, keep_failed: bool = False) -> None:
     preflight.require_root("up")
     preflight.require_packages(cfg)
-    old = read_manifest(cfg.state_dir)
-    if old and LabConfig(**old["config"]) == cfg and _complete(cfg, old):
+    old = read_manifest(cfg.name)
+    if old and _config_of(old) == cfg and _complete(cfg, old):
         say(f"the lab is already up ({cfg.masters} masters); inventory: {cfg.inventory_path}")
         _write_inventory(cfg)
         return
-    if old or network.lab_namespaces() or network.link_exists(cfg.root_link):
+    if old or network.lab_namespaces(cfg.name) or network.link_exists(cfg.root_link):
         say("removing the previous lab first")
-        down(cfg.state_dir, say=say)
+        down(cfg.name, say=say)
     preflight.require_free_subnet(cfg)
 
     manifest: dict = {
@@ -127,7 +135,7 @@ def up(cfg: LabConfig, say: Progress = _say, keep_failed: bool = False) -> None:
             )
             raise
         say(f"lab up failed: {e}\nremoving the half-built lab")
-        down(cfg.state_dir, say=lambda m: None)
+        down(cfg.name, say=lambda m: None)
         if isinstance(e, LabError):
             raise
         if isinstance(e, KeyboardInterrupt):
@@ -207,7 +215,7 @@ def _only_child(pid: int) -> int | None:
 
 def _svc(manifest: dict, node: str, *args: str, check: bool = True):
     pid = manifest["holders"][node][0]
-    cmd = manifest.get("svc") or str(Path(manifest["config"]["state_dir"]) / "bin/hatui-lab-svc")
+    cmd = str(LabConfig(**manifest["config"]).svc_command)
     return in_node(pid, cmd, *args, check=check)
 
 
@@ -319,8 +327,8 @@ class LabStatus:
         return all(s.get("holder") and all(s.values()) for s in self.nodes.values())
 
 
-def status(state_dir: str) -> LabStatus | None:
-    manifest = read_manifest(state_dir)
+def status(name: str = DEFAULT_NAME) -> LabStatus | None:
+    manifest = read_manifest(name)
     if manifest is None:
         return None
     cfg = LabConfig(**manifest["config"])
@@ -354,10 +362,10 @@ def format_status(st: LabStatus) -> str:
 
 
 # ---- down --------------------------------------------------------------------------------
-def down(state_dir: str, say: Progress = _say) -> list[str]:
+def down(name: str = DEFAULT_NAME, say: Progress = _say) -> list[str]:
     """Remove everything `up` made — and nothing else — also after a crash or a half `up`."""
     preflight.require_root("down")
-    manifest = read_manifest(state_dir)
+    manifest = read_manifest(name)
     removed: list[str] = []
     hs = holders(manifest)
     # 1. SIGTERM every holder at once: each stops its daemons, then exits, and the kernel
@@ -374,7 +382,7 @@ def down(state_dir: str, say: Progress = _say) -> list[str]:
     if hs:
         removed.append(f"{len(hs)} node holders and their daemons")
     # 2. Anything still inside a lab namespace was started there for the lab: kill it.
-    names = network.lab_namespaces()
+    names = network.lab_namespaces(name)
     for ns in names:
         pids = sh("ip", "netns", "pids", ns, check=False).stdout.split()
         for p in pids:
@@ -382,14 +390,14 @@ def down(state_dir: str, say: Progress = _say) -> list[str]:
         if pids:
             removed.append(f"{len(pids)} leftover processes in {ns}")
     # 3. Namespaces and the root-side link (only names with the lab's prefix).
-    root_link = LabConfig(**manifest["config"]).root_link if manifest else LabConfig().root_link
+    root_link = LabConfig(name=name).root_link
     removed += network.remove(names, root_link)
     # 4. Files: the inventory `up` wrote and the state folder (only if it is ours).
     inv = (manifest or {}).get("inventory")
     if inv and Path(inv).exists() and Path(inv).read_text().startswith(INVENTORY_HEADER):
         Path(inv).unlink()
         removed.append(f"file {inv}")
-    state = Path(state_dir)
+    state = Path(state_dir_for(name))
     if (state / node_files.MARKER).exists() or (state / "lab.json").exists():
         shutil.rmtree(state)
         removed.append(f"folder {state}")

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 import subprocess
 
-from .config import PREFIX, LabConfig
+from .config import LabConfig
 from .run import sh
 
 
-def lab_namespaces() -> list[str]:
+def lab_namespaces(name: str) -> list[str]:
     """Namespaces on this machine whose names are the lab's (and only those)."""
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    pattern = re.compile(rf"^{PREFIX}-(sw|m\d+)$")
+    pattern = re.compile(rf"^{re.escape(name)}-(sw|m\d+)$")
     names = [line.split()[0] for line in out.splitlines() if line.strip()]
     return [n for n in names if pattern.match(n)]
 
