@@ -113,16 +113,16 @@ def up(cfg: LabConfig, say: Progress = _say, keep_failed: bool = False) -> None:
         steps.run("starting sshd", lambda: _start_all(cfg, manifest, "sshd"))
         steps.run(
             f"starting etcd ({cfg.etcd_count} members) and waiting for quorum",
-            lambda: (_start_all(cfg, manifest, "etcd"), _wait_etcd(cfg)),
+            lambda: _start_then(cfg, manifest, "etcd", _wait_etcd),
         )
         steps.run(
             "starting the kube-apiserver stand-ins and waiting for /readyz",
-            lambda: (_start_all(cfg, manifest, "kube-apiserver"), _wait_readyz(cfg)),
+            lambda: _start_then(cfg, manifest, "kube-apiserver", _wait_readyz),
         )
         steps.run(f"starting {cfg.lb}", lambda: _start_all(cfg, manifest, cfg.lb))
         steps.run(
             "starting keepalived and waiting for the VIP on m1",
-            lambda: (_start_all(cfg, manifest, "keepalived"), _wait_vip(cfg, manifest)),
+            lambda: _start_then(cfg, manifest, "keepalived", _wait_vip),
         )
         manifest["inventory"] = str(Path(cfg.inventory_path).resolve())
         _write_manifest(cfg, manifest)
@@ -145,6 +145,13 @@ def up(cfg: LabConfig, say: Progress = _say, keep_failed: bool = False) -> None:
         f"lab up: {cfg.masters} masters on {cfg.subnet}, VIP {cfg.vip} on m1, "
         f"LB {cfg.lb} :{LB_PORT}, VRRP {cfg.vrrp}\ninventory: {cfg.inventory_path}"
     )
+
+
+def _start_then(
+    cfg: LabConfig, manifest: dict, service: str, wait: Callable[[LabConfig], None]
+) -> None:
+    _start_all(cfg, manifest, service)
+    wait(cfg)
 
 
 def _write_inventory(cfg: LabConfig) -> None:
@@ -193,8 +200,8 @@ def _start_holders(cfg: LabConfig, manifest: dict, python: str, pythonpath: str)
     while pending and time.monotonic() < deadline:
         for name, proc in list(pending.items()):
             if proc.poll() is not None:
-                log = (cfg.node_dir(name) / "holder.log").read_text()[-500:]
-                raise LabError(f"node {name}'s holder exited ({proc.returncode}):\n{log}")
+                tail = (cfg.node_dir(name) / "holder.log").read_text()[-500:]
+                raise LabError(f"node {name}'s holder exited ({proc.returncode}):\n{tail}")
             child = _only_child(proc.pid)
             if child and Path(f"/proc/{child}/root/run/hatui-lab/holder.ready").exists():
                 manifest["holders"][name] = [child, start_time(child)]
@@ -285,7 +292,7 @@ def vip_holders(cfg: LabConfig) -> list[str]:
     return found
 
 
-def _wait_vip(cfg: LabConfig, manifest: dict) -> None:
+def _wait_vip(cfg: LabConfig) -> None:
     _wait("the VIP on m1", lambda: vip_holders(cfg) == ["m1"], 40)
 
 

@@ -60,9 +60,12 @@ def build(cfg: LabConfig) -> None:
 def remove(names: list[str], root_link: str) -> list[str]:
     """Delete the given lab namespaces and the root-side link; return what was removed."""
     removed = []
-    for ns in names:
-        if sh("ip", "netns", "del", ns, check=False).returncode == 0:
-            removed.append(f"netns {ns}")
+    gone = [ns for ns in names if sh("ip", "netns", "del", ns, check=False).returncode == 0]
+    if gone:
+        removed.append(
+            f"{len(gone)} namespaces ({', '.join(sorted(gone)[:4])}"
+            + (", ...)" if len(gone) > 4 else ")")
+        )
     if link_exists(root_link):
         sh("ip", "link", "del", root_link, check=False)
         removed.append(f"link {root_link}")
