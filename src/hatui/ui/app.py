@@ -1,0 +1,290 @@
+"""`HatuiApp`: the live view of the control plane, fed by a `StateSource`.
+
+Data flows one way: a worker iterates the source, computes the change events
+(`hatui.timeline.diff`), optionally records, and posts one coalescing `StateUpdated`; the
+handler stores the state in a reactive whose watcher hands it to every pane.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from hatui.model import ClusterState
+from hatui.recording import Recorder, ReplaySource
+from hatui.themes import DEFAULT_THEME, ThemeFailure, ThemeFile, load_themes
+from hatui.timeline import Event, diff
+from hatui.ui.messages import StateUpdated
+from hatui.ui.panes import ApiPane, EtcdPane, EventLog, HeaderPane, LbPane, StatePane, VrrpPane
+from hatui.ui.screens import HelpScreen, NodeDetailScreen
+from hatui.ui.source import LinkReporting, PlaybackControls, StateSource
+
+ROOMY_HEIGHT = 40
+"""From this many rows on, the header lists every reason and the panes get more room."""
+MAX_EVENTS = 500
+
+PLAYBACK_ACTIONS = {"toggle_pause", "faster", "slower", "seek_back", "seek_forward"}
+
+
+class HatuiApp(App[int]):
+    """The control plane at a glance: can users reach the API right now, and if not, why?"""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "hatui"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help", tooltip="List every key"),
+        Binding(
+            "enter",
+            "node_detail",
+            "Node detail",
+            id="node-detail",
+            tooltip="Detail of the node under the cursor (keepalived, log, LB)",
+        ),
+        Binding("t", "cycle_theme", "Theme", id="cycle-theme", tooltip="Next hatui theme"),
+        Binding(
+            "space",
+            "toggle_pause",
+            "Pause",
+            id="pause",
+            priority=True,
+            tooltip="Replay: pause or resume",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "faster",
+            "Faster",
+            id="faster",
+            priority=True,
+            tooltip="Replay: play faster",
+        ),
+        Binding(
+            "minus", "slower", "Slower", id="slower", priority=True, tooltip="Replay: play slower"
+        ),
+        Binding(
+            "left",
+            "seek_back",
+            "Back",
+            id="seek-back",
+            priority=True,
+            tooltip="Replay: previous state",
+        ),
+        Binding(
+            "right",
+            "seek_forward",
+            "Forward",
+            id="seek-forward",
+            priority=True,
+            tooltip="Replay: next state",
+        ),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave hatui"),
+    ]
+
+    state: reactive[ClusterState | None] = reactive(None, always_update=True)
+
+    def __init__(
+        self,
+        source: StateSource,
+        *,
+        theme: str | None = None,
+        record: str | Path | None = None,
+        cluster_name: str = "hatui",
+        clock: Callable[[], float] = time.time,
+        theme_dirs: tuple[Path, ...] | None = None,
+    ) -> None:
+        self.hatui_themes: list[ThemeFile]
+        self.theme_failures: list[ThemeFailure]
+        self.hatui_themes, self.theme_failures = load_themes(theme_dirs)
+        super().__init__()  # reads get_theme_variable_defaults, hence themes first
+        self.source = source
+        self.clock = clock
+        """Where "now" comes from for data ages (tests pin it)."""
+        self.cluster_name = cluster_name
+        self.recorder = Recorder(record) if record else None
+        self.timeline: list[Event] = []
+        """Every change noticed, oldest first (computed where states arrive)."""
+        for t in self.hatui_themes:
+            self.register_theme(t.to_textual())
+        names = [t.name for t in self.hatui_themes]
+        wanted = theme or DEFAULT_THEME
+        if wanted not in names:
+            if theme is not None:
+                self.theme_failures.append(ThemeFailure(Path(wanted), "no such theme"))
+            wanted = DEFAULT_THEME if DEFAULT_THEME in names else (names[0] if names else "")
+        if wanted:
+            self.theme = wanted
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """hatui's semantic variables for non-hatui themes (e.g. picked in the palette)."""
+        default = next((t for t in self.hatui_themes if t.name == DEFAULT_THEME), None)
+        if default is None and self.hatui_themes:
+            default = self.hatui_themes[0]
+        return dict(default.variables) if default else {}
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderPane(self.cluster_name, self.clock, id="header")
+        with Horizontal(id="row-top"):
+            yield VrrpPane(id="vrrp")
+            yield ApiPane(id="api")
+        with Horizontal(id="row-mid"):
+            yield LbPane(id="lb")
+            yield EtcdPane(id="etcd")
+        yield EventLog(id="events")
+        yield Footer()
+
+    @property
+    def main(self) -> Screen[object]:
+        return self.screen_stack[0]
+
+    def on_mount(self) -> None:
+        for failure in self.theme_failures:
+            self.notify(str(failure), title="Theme not loaded", severity="warning", timeout=10)
+        self.set_interval(1.0, self._tick)
+        self._consume()
+
+    def on_resize(self, event: Resize) -> None:
+        self.main.set_class(event.size.height >= ROOMY_HEIGHT, "-roomy")
+
+    def _tick(self) -> None:
+        header = self.main.query_one(HeaderPane)
+        if isinstance(self.source, PlaybackControls):
+            header.position = self.source.position()
+        if self.state is None and isinstance(self.source, LinkReporting):
+            header.links = tuple(self.source.link_statuses())
+        header.redraw()
+
+    # -- data ------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="source", exit_on_error=False)
+    async def _consume(self) -> None:
+        previous: ClusterState | None = None
+        try:
+            async for state in self.source.states():
+                self.timeline.extend(diff(previous, state))
+                del self.timeline[:-MAX_EVENTS]
+                previous = state
+                if self.recorder is not None:
+                    self.recorder.write(state)
+                self.post_message(StateUpdated(state))
+        finally:
+            if self.recorder is not None:
+                self.recorder.close()
+        self.main.query_one(HeaderPane).ended = True
+        self._tick()
+
+    def on_state_updated(self, message: StateUpdated) -> None:
+        self.state = message.state
+
+    def watch_state(self, state: ClusterState | None) -> None:
+        if state is None:
+            return
+        header = self.main.query_one(HeaderPane)
+        if isinstance(self.source, PlaybackControls):
+            header.position = self.source.position()
+        header.state = state
+        for pane in self.main.query(StatePane):
+            pane.state = state
+        self.main.query_one(EventLog).events = tuple(self.timeline)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in PLAYBACK_ACTIONS:
+            return isinstance(self.source, PlaybackControls) and self.screen is self.main
+        return True
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.binding_rows()))
+
+    def binding_rows(self) -> list[tuple[str, str, str]]:
+        """(key, description, tooltip) of every app binding, for the help screen."""
+        rows = []
+        for b in self.BINDINGS:
+            assert isinstance(b, Binding)
+            rows.append((b.key.replace("question_mark", "?"), b.description, b.tooltip))
+        return rows
+
+    def action_node_detail(self) -> None:
+        if self.state is None:
+            self.notify("no data yet", severity="warning")
+            return
+        name = self.main.query_one(VrrpPane).selected_node()
+        if name is not None:
+            self.push_screen(NodeDetailScreen(self.state, name))
+
+    @on(DataTable.RowSelected, "#vrrp-table")
+    def _row_selected(self) -> None:
+        self.action_node_detail()
+
+    def action_cycle_theme(self) -> None:
+        names = [t.name for t in self.hatui_themes]
+        if not names:
+            return
+        i = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(i + 1) % len(names)]
+        self.notify(f"theme {self.theme}", timeout=2)
+
+    def _playback(self) -> PlaybackControls | None:
+        return self.source if isinstance(self.source, PlaybackControls) else None
+
+    def action_toggle_pause(self) -> None:
+        if p := self._playback():
+            p.toggle_pause()
+            self._tick()
+
+    def action_faster(self) -> None:
+        if p := self._playback():
+            p.faster()
+            self._tick()
+
+    def action_slower(self) -> None:
+        if p := self._playback():
+            p.slower()
+            self._tick()
+
+    def action_seek_back(self) -> None:
+        if p := self._playback():
+            p.seek(-1)
+
+    def action_seek_forward(self) -> None:
+        if p := self._playback():
+            p.seek(1)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette offers every binding's action, besides Textual's own commands."""
+        yield from super().get_system_commands(screen)
+        for b in self.BINDINGS:
+            assert isinstance(b, Binding)
+            if b.action == "quit" or self.check_action(b.action, ()) is False:
+                continue
+            yield SystemCommand(b.description, b.tooltip, getattr(self, f"action_{b.action}"))
+
+
+def run_app(
+    source: StateSource,
+    *,
+    theme: str | None = None,
+    record: str | None = None,
+    cluster_name: str = "hatui",
+) -> int:
+    """Run the app on `source` until the person quits; the exit code for the CLI."""
+    app = HatuiApp(source, theme=theme, record=record, cluster_name=cluster_name)
+    result = app.run()
+    return result if isinstance(result, int) else (app.return_code or 0)
+
+
+def run_replay(path: str, *, theme: str | None = None, speed: float = 1.0) -> int:
+    """Play a recording back in the app (space pauses, +/- speed, left/right seek)."""
+    source = ReplaySource(path, speed)
+    return run_app(source, theme=theme, cluster_name=f"replay {Path(path).name}")

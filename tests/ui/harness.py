@@ -1,0 +1,27 @@
+"""Helpers for the Pilot tests: wait on predicates (never fixed sleeps), read the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import App
+from textual.pilot import Pilot
+
+
+async def wait_for(
+    pilot: Pilot[object], predicate: Callable[[], bool], timeout: float = 5.0
+) -> None:
+    """Until `predicate()` holds; fails the test after `timeout` seconds."""
+    steps = int(timeout / 0.02)
+    for _ in range(steps):
+        if predicate():
+            await pilot.pause()  # let the watchers draw what the predicate saw
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {predicate}")
+
+
+def screen_text(app: App[object]) -> str:
+    """What the terminal shows right now, as plain text (one line per row)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(seg.text for seg in strip).rstrip() for strip in strips)
