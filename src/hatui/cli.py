@@ -79,21 +79,69 @@ def _run_lab(args: argparse.Namespace) -> int:
     return 0 if st.all_running and len(st.vip_holders) == 1 else 1
 
 
+SUBCOMMANDS = ("open", "status", "replay", "lab")
+
+
+def _app_parsers(sub: argparse._SubParsersAction) -> None:
+    op = sub.add_parser("open", help="the live app (also: hatui INVENTORY)")
+    op.add_argument("inventory", help="inventory YAML (see sample-inventory.yaml)")
+    op.add_argument("--theme", help="theme name (dark, light, high-contrast, or your own)")
+    op.add_argument("--record", metavar="FILE", help="append every observed state (JSON lines)")
+    op.add_argument("--interval", type=float, default=1.0, help="seconds between sweeps")
+    rp = sub.add_parser("replay", help="play a recording back in the app (no root, no SSH)")
+    rp.add_argument("file")
+    rp.add_argument("--theme")
+    rp.add_argument("--speed", type=float, default=1.0)
+
+
+def _run_open(args: argparse.Namespace) -> int:
+    from .inventory import load_inventory
+    from .ui import run_app
+    from .ui.live import LiveSource
+
+    inventory = load_inventory(args.inventory)
+    source = LiveSource(inventory, interval=args.interval)
+    return run_app(source, theme=args.theme, record=args.record, cluster_name=inventory.cluster)
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from .ui import run_replay
+
+    return run_replay(args.file, theme=args.theme, speed=args.speed)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .status_cmd import add_status_parser
+
     parser = argparse.ArgumentParser(
-        prog="hatui", description="Watch a Kubernetes HA control plane: VIP, LB, etcd, API."
+        prog="hatui",
+        usage="hatui INVENTORY | hatui {status,replay,lab} ...",
+        description="Watch a Kubernetes HA control plane: VIP, LB, etcd, API.",
     )
     sub = parser.add_subparsers(dest="command")
+    _app_parsers(sub)
+    add_status_parser(sub)
     _lab_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in SUBCOMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "open")  # `hatui INVENTORY` opens the app
     args = parser.parse_args(argv)
     try:
         if args.command == "lab":
             return _run_lab(args)
+        if args.command == "status":
+            from .status_cmd import run_status
+
+            return run_status(args)
+        if args.command == "open":
+            return _run_open(args)
+        if args.command == "replay":
+            return _run_replay(args)
         parser.print_help()
         return 2
     except HatuiError as e:

@@ -1,0 +1,58 @@
+"""The live source: an SSH pool and the collector, behind the UI's `StateSource` protocol.
+
+The pool is opened inside `states()`, so it lives on the app's own event loop, and closed
+when the app stops iterating (quit, crash or Ctrl-C). Connection progress per node is
+reported through `link_statuses()` while the first sweep is under way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+
+from hatui.collector import Collector
+from hatui.inventory import Inventory
+from hatui.model import ClusterState
+from hatui.transport import LinkState, SshPool
+
+from .source import LinkPhase, LinkStatus
+
+_PHASES = {
+    LinkState.CONNECTING: LinkPhase.CONNECTING,
+    LinkState.UP: LinkPhase.CONNECTED,
+    LinkState.UNREACHABLE: LinkPhase.FAILED,
+}
+
+
+class LiveSource:
+    """Sweeps of the real cluster described by an inventory, one after another."""
+
+    def __init__(self, inventory: Inventory, *, interval: float = 1.0) -> None:
+        self.inventory = inventory
+        self.interval = interval
+        self._pool: SshPool | None = None
+        self._collector: Collector | None = None
+
+    async def states(self) -> AsyncIterator[ClusterState]:
+        self._pool = SshPool(self.inventory)
+        try:
+            await self._pool.start(wait=False)
+            self._collector = Collector(self._pool, self.inventory, interval=self.interval)
+            async for state in self._collector.states():
+                yield state
+        finally:
+            if self._collector is not None:
+                self._collector.stop()
+            await self._pool.close()
+
+    def link_statuses(self) -> Sequence[LinkStatus]:
+        if self._pool is None:
+            return [LinkStatus(m.name, LinkPhase.WAITING) for m in self.inventory.masters]
+        now = time.time()
+        out = []
+        for name, link in self._pool.statuses().items():
+            detail = link.reason or ""
+            if link.state == LinkState.UNREACHABLE and link.next_retry_at:
+                detail += f", retry in {max(0.0, link.next_retry_at - now):.0f} s"
+            out.append(LinkStatus(name, _PHASES.get(link.state, LinkPhase.WAITING), detail))
+        return out
