@@ -97,6 +97,13 @@ class Lab:
     def readyz(self, node: str) -> int:
         return lifecycle.readyz(self.cfg, self.node(node))[0]
 
+    def api_via_vip(self) -> int:
+        """HTTP status of /readyz through VIP:LB port from this host (0: no answer)."""
+        return lifecycle.api_via_vip(self.cfg)[0]
+
+    def forget_vip_mac(self) -> None:
+        lifecycle.forget_vip_mac(self.cfg)
+
     def hatui_rules(self, node: str) -> list[str]:
         return [r for r in self.iptables_rules(node).splitlines() if re.search(r"hatui", r)]
 

@@ -67,7 +67,7 @@ class ThemeFile:
     path: Path | None = None
 
     def to_textual(self) -> Theme:
-        return Theme(name=self.name, dark=self.dark, variables=dict(self.variables), **self.colors)
+        return Theme(name=self.name, dark=self.dark, variables=dict(self.variables), **self.colors)  # type: ignore[arg-type]  # colours are all str-valued keywords
 
 
 @dataclass(frozen=True)

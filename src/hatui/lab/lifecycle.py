@@ -276,6 +276,21 @@ def readyz(cfg: LabConfig, node: NodeSpec) -> tuple[int, str]:
     return _get(f"https://{node.address}:{APISERVER_PORT}/readyz?verbose", _api_ctx(cfg))
 
 
+def api_via_vip(cfg: LabConfig) -> tuple[int, str]:
+    """/readyz through the client endpoint (VIP:LB port), from this (the jump) host."""
+    return _get(f"https://{cfg.vip}:{LB_PORT}/readyz?verbose", _api_ctx(cfg))
+
+
+def forget_vip_mac(cfg: LabConfig) -> None:
+    """Drop this host's ARP entry for the VIP on the lab's own link.
+
+    After a healed split brain the entry can still name the node that gave the VIP up
+    (the winner sends no gratuitous ARP when it never left MASTER); the kernel only finds
+    out after its unicast probes fail, seconds later.
+    """
+    sh("ip", "neigh", "flush", "to", cfg.vip, "dev", cfg.root_link, check=False)
+
+
 def _wait_readyz(cfg: LabConfig) -> None:
     _wait("every stand-in's /readyz", lambda: all(readyz(cfg, n)[0] == 200 for n in cfg.nodes), 30)
 
