@@ -135,3 +135,63 @@ def test_subnet_clash_is_refused(monkeypatch) -> None:
     cfg = LabConfig(subnet=str(net) if net.prefixlen <= 26 else str(net.supernet(new_prefix=24)))
     with pytest.raises(preflight.LabError, match="clashes with this machine's network"):
         preflight.require_free_subnet(cfg)
+
+
+def test_kubelet_placeholder_and_the_standins_that_ask_it() -> None:
+    cfg = LabConfig(subnet="10.237.0.0/24")
+    node = cfg.nodes[1]
+    svcs = render.services(cfg, node, "/usr/bin/python3")
+    assert svcs["kubelet"]["argv"] == [
+        "/usr/bin/python3",
+        "-m",
+        "hatui.lab.kubelet",
+        "--address",
+        "10.237.0.12",
+    ]
+    argv = svcs["kube-apiserver"]["argv"]
+    assert isinstance(argv, list)
+    assert argv[argv.index("--kubelets") + 1] == "m1=10.237.0.11,m2=10.237.0.12,m3=10.237.0.13"
+    assert argv[argv.index("--nodes") + 1] == "m1,m2,m3"
+    # started before etcd and the stand-ins, stopped after them
+    order = render.START_ORDER
+    assert order.index("kubelet") < order.index("kube-apiserver")
+
+
+def test_inventory_names_the_kubeconfig_and_the_kubelet_unit() -> None:
+    from hatui.inventory import parse_inventory
+
+    cfg = LabConfig(name="hatuik", subnet="10.237.0.0/24")
+    inv = parse_inventory(render.inventory_yaml(cfg), "lab-inventory.yaml")
+    assert inv.kubeconfig == "/var/lib/hatuik-lab/admin.conf" == str(cfg.kubeconfig)
+    # stopping "kubelet" stops the placeholder, no longer the apiserver
+    assert inv.services.unit("kubelet") == "kubelet"
+    assert inv.services.unit("apiserver") == "kube-apiserver"
+
+
+def test_kubeconfig_is_admin_conf_through_the_vip(tmp_path) -> None:
+    import base64
+
+    import yaml
+    from kubernetes import config as kube_config
+
+    from hatui.lab import pki
+
+    cfg = LabConfig(subnet="10.237.0.0/24")
+    ca = pki.new_ca("kubernetes")
+    admin = ca.issue("kubernetes-admin", client=True, organization="system:masters")
+    text = render.kubeconfig_yaml(cfg, ca.pem.cert, admin.cert, admin.key)
+    doc = yaml.safe_load(text)
+    (cluster,) = doc["clusters"]
+    assert cluster["cluster"]["server"] == "https://10.237.0.10:16443"
+    assert base64.b64decode(cluster["cluster"]["certificate-authority-data"]) == ca.pem.cert
+    (user,) = doc["users"]
+    assert base64.b64decode(user["user"]["client-key-data"]) == admin.key
+    # the kubernetes client itself accepts it
+    path = tmp_path / "admin.conf"
+    path.write_text(text)
+    client = kube_config.new_client_from_config(config_file=str(path))
+    try:
+        assert client.configuration.host == "https://10.237.0.10:16443"
+        assert client.configuration.cert_file and client.configuration.ssl_ca_cert
+    finally:
+        client.close()

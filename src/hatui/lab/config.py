@@ -134,6 +134,11 @@ class LabConfig:
         return self.ssh_dir / "known_hosts"
 
     @property
+    def kubeconfig(self) -> Path:
+        """The lab's admin kubeconfig (kubeadm's admin.conf): the API through the VIP."""
+        return self.state / "admin.conf"
+
+    @property
     def svc_command(self) -> Path:
         return self.state / "bin" / "hatui-lab-svc"
 

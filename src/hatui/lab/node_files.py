@@ -41,6 +41,13 @@ def write_all(cfg: LabConfig, python: str, pythonpath: str) -> None:
         etcd_ca.issue("hatui-lab-jump", client=True, organization="system:masters"),
     )
 
+    # kubeadm's admin.conf identity (kubeadm before 1.29: O=system:masters).
+    admin = k8s_ca.issue("kubernetes-admin", client=True, organization="system:masters")
+    _write_pem(state / "pki" / "admin", admin)
+    _write(
+        cfg.kubeconfig, render.kubeconfig_yaml(cfg, k8s_ca.pem.cert, admin.cert, admin.key), 0o600
+    )
+
     client = pki.new_ssh_key("hatui-lab")
     _write(cfg.identity_file, client.private, 0o600)
     _write(cfg.identity_file.with_suffix(".pub"), client.public + "\n")

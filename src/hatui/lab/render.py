@@ -8,6 +8,7 @@ TCP frontend with faster checks; nginx is seed 004's `stream` block.
 
 from __future__ import annotations
 
+import base64
 import shlex
 
 from .config import APISERVER_PORT, LB_PORT, VRRP_ROUTER_ID, LabConfig, NodeSpec
@@ -213,8 +214,16 @@ def services(cfg: LabConfig, node: NodeSpec, python: str) -> dict[str, dict[str,
                 endpoints,
                 "--nodes",
                 ",".join(n.name for n in cfg.nodes),
+                "--kubelets",
+                ",".join(f"{n.name}={n.address}" for n in cfg.nodes),
             ],
             "log": "/var/log/kube-apiserver.log",
+        },
+        # No containers, so no kubelet: a placeholder the stand-ins ask for each node's
+        # Ready status (see hatui.lab.kubelet), so that stopping it has a kubelet's effect.
+        "kubelet": {
+            "argv": [python, "-m", "hatui.lab.kubelet", "--address", node.address],
+            "log": "/var/log/kubelet.log",
         },
         "keepalived": {
             "argv": [
@@ -251,7 +260,36 @@ def services(cfg: LabConfig, node: NodeSpec, python: str) -> dict[str, dict[str,
 
 
 #: The order `up` starts things in (and `down` stops them in reverse).
-START_ORDER = ("sshd", "etcd", "kube-apiserver", "haproxy", "nginx", "keepalived")
+START_ORDER = ("sshd", "kubelet", "etcd", "kube-apiserver", "haproxy", "nginx", "keepalived")
+
+
+def kubeconfig_yaml(cfg: LabConfig, ca_pem: bytes, cert_pem: bytes, key_pem: bytes) -> str:
+    """kubeadm's admin.conf for the lab: the API through the VIP and the LB port."""
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
+
+    return f"""# Written by `hatui lab up`: the lab's admin kubeconfig (as kubeadm's admin.conf).
+apiVersion: v1
+kind: Config
+clusters:
+- name: hatui-lab
+  cluster:
+    server: https://{cfg.vip}:{LB_PORT}
+    certificate-authority-data: {b64(ca_pem)}
+contexts:
+- name: kubernetes-admin@hatui-lab
+  context:
+    cluster: hatui-lab
+    user: kubernetes-admin
+current-context: kubernetes-admin@hatui-lab
+preferences: {{}}
+users:
+- name: kubernetes-admin
+  user:
+    client-certificate-data: {b64(cert_pem)}
+    client-key-data: {b64(key_pem)}
+"""
 
 
 def svc_wrapper(python: str, pythonpath: str) -> str:
@@ -292,6 +330,9 @@ vip:
 apiserver:
   port: {APISERVER_PORT}
   endpoint: {cfg.vip}:{LB_PORT}
+# The lab's admin kubeconfig (a client certificate of the lab's cluster CA, the API through
+# the VIP): hatui reads node Ready status and the leader leases with it.
+kubeconfig: {cfg.kubeconfig}
 load_balancer:
   kind: {cfg.lb}
   port: {LB_PORT}
@@ -314,9 +355,9 @@ services:
     keepalived: keepalived
     haproxy: haproxy
     nginx: nginx
-    # The lab has no kubelet; stopping "kubelet" takes the node's apiserver down, which is
-    # what stopping the kubelet stands for in seed 000.
-    kubelet: kube-apiserver
+    # The lab has no kubelet: its `kubelet` unit is a placeholder whose absence turns the
+    # node NotReady in the API, as stopping a real kubelet does (hatui.lab.kubelet).
+    kubelet: kubelet
     etcd: etcd
     apiserver: kube-apiserver
 """
