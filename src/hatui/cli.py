@@ -79,7 +79,48 @@ def _run_lab(args: argparse.Namespace) -> int:
     return 0 if st.all_running and len(st.vip_holders) == 1 else 1
 
 
-SUBCOMMANDS = ("open", "status", "replay", "lab")
+def _demo_parser(sub: argparse._SubParsersAction) -> None:
+    from .lab.config import DEFAULT_NAME, DEFAULT_SUBNET
+
+    demo = sub.add_parser(
+        "demo", help="bring the lab up, open hatui on it, take the lab down at the end (root)"
+    )
+    demo.add_argument("--masters", type=int, default=3, help="number of masters (default 3)")
+    demo.add_argument("--lb", choices=("haproxy", "nginx"), default="haproxy")
+    demo.add_argument("--vrrp", choices=("multicast", "unicast"), default="multicast")
+    demo.add_argument("--subnet", default=DEFAULT_SUBNET, help=f"default {DEFAULT_SUBNET}")
+    demo.add_argument(
+        "--name", default=DEFAULT_NAME, help=f"the lab's name (default {DEFAULT_NAME})"
+    )
+    demo.add_argument(
+        "--inventory",
+        default="lab-inventory.yaml",
+        help="where to write the lab's inventory (default ./lab-inventory.yaml)",
+    )
+    demo.add_argument("--theme", help="theme name (dark, light, high-contrast, or your own)")
+    demo.add_argument("--record", metavar="FILE", help="append every observed state (JSON lines)")
+    demo.add_argument("--keep", action="store_true", help="leave the lab up at the end")
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+    from .lab.config import LabConfig
+
+    try:
+        cfg = LabConfig(
+            masters=args.masters,
+            lb=args.lb,
+            vrrp=args.vrrp,
+            subnet=args.subnet,
+            name=args.name,
+            inventory_path=args.inventory,
+        )
+    except ValueError as e:
+        raise SystemExit(f"hatui demo: {e}") from None
+    return run_demo(cfg, theme=args.theme, record=args.record, keep=args.keep)
+
+
+SUBCOMMANDS = ("open", "status", "replay", "lab", "demo")
 
 
 def _app_parsers(sub: argparse._SubParsersAction) -> None:
@@ -115,13 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="hatui",
-        usage="hatui INVENTORY | hatui {status,replay,lab} ...",
+        usage="hatui INVENTORY | hatui {demo,status,replay,lab} ...",
         description="Watch a Kubernetes HA control plane: VIP, LB, etcd, API.",
     )
     sub = parser.add_subparsers(dest="command")
     _app_parsers(sub)
     add_status_parser(sub)
     _lab_parser(sub)
+    _demo_parser(sub)
     return parser
 
 
@@ -142,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_open(args)
         if args.command == "replay":
             return _run_replay(args)
+        if args.command == "demo":
+            return _run_demo(args)
         parser.print_help()
         return 2
     except HatuiError as e:

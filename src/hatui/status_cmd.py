@@ -45,6 +45,7 @@ from hatui.observations import (
     VrrpInstance,
 )
 from hatui.parsers import vip_on
+from hatui.recording import Recorder
 
 SCHEMA_VERSION = 1
 
@@ -150,6 +151,12 @@ def add_status_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="with --watch: stop after N sweeps",
     )
     p.add_argument(
+        "--record",
+        metavar="FILE",
+        default=None,
+        help="append every observed state to FILE (JSON lines, redacted; `hatui replay FILE`)",
+    )
+    p.add_argument(
         "--timeout",
         type=_positive,
         default=None,
@@ -191,8 +198,11 @@ class _Runner:
         self.out = out
         self.color = color
         self.code: int | None = None
+        self.recorder = Recorder(args.record) if getattr(args, "record", None) else None
 
     def show(self, state: ClusterState, seconds: float, first: bool) -> None:
+        if self.recorder is not None:
+            self.recorder.write(state)
         if self.args.json:
             doc = status_document(state, self.inventory, sweep_seconds=seconds)
             indent = None if self.args.watch is not None else 2
@@ -207,6 +217,13 @@ class _Runner:
         self.code = exit_code(state.verdict)
 
     async def main(self) -> int:
+        try:
+            return await self._sweeps()
+        finally:
+            if self.recorder is not None:
+                self.recorder.close()
+
+    async def _sweeps(self) -> int:
         # imported here so that `hatui --help` and inventory errors never load asyncssh
         from hatui.collector import Collector, sweep
         from hatui.transport import SshPool

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from hatui.cli import build_parser
+from hatui.model import Verdict
+from hatui.recording import read_recording
 from labkit import Lab
 
 pytestmark = pytest.mark.lab
@@ -139,3 +141,16 @@ def test_a_broken_inventory_exits_4_naming_file_and_line(lab: Lab, tmp_path: Pat
     assert missing.returncode == 4 and "cannot read the inventory" in missing.stderr
     usage, _ = hatui_status(str(lab.inventory), "--no-such-flag")
     assert usage.returncode == 4 and "unrecognized arguments: --no-such-flag" in usage.stderr
+
+
+def test_watch_records_every_state_for_replay(healthy_lab: Lab, tmp_path: Path) -> None:
+    recording = tmp_path / "status.jsonl"
+    proc, _ = hatui_status(
+        str(healthy_lab.inventory), "--watch", "0.5", "--count", "2", "--record", str(recording)
+    )
+    assert proc.returncode == 0, proc.stderr
+    states = read_recording(recording)
+    assert len(states) == 2
+    assert [s.verdict for s in states] == [Verdict.HEALTHY, Verdict.HEALTHY]
+    assert states[0].verdicts.vip_holders == ("m1",)
+    assert auth_pass(healthy_lab, "m1") not in recording.read_text()

@@ -80,7 +80,7 @@ def up(cfg: LabConfig, say: Progress = _say, keep_failed: bool = False) -> None:
     old = read_manifest(cfg.name)
     if old and _config_of(old) == cfg and _complete(cfg, old):
         say(f"the lab is already up ({cfg.masters} masters); inventory: {cfg.inventory_path}")
-        _write_inventory(cfg)
+        write_inventory(cfg)
         return
     if old or network.lab_namespaces(cfg.name) or network.link_exists(cfg.root_link):
         say("removing the previous lab first")
@@ -126,7 +126,7 @@ def up(cfg: LabConfig, say: Progress = _say, keep_failed: bool = False) -> None:
         )
         manifest["inventory"] = str(Path(cfg.inventory_path).resolve())
         _write_manifest(cfg, manifest)
-        _write_inventory(cfg)
+        write_inventory(cfg)
     except BaseException as e:
         if keep_failed:
             say(
@@ -154,7 +154,7 @@ def _start_then(
     wait(cfg)
 
 
-def _write_inventory(cfg: LabConfig) -> None:
+def write_inventory(cfg: LabConfig) -> None:
     Path(cfg.inventory_path).write_text(render.inventory_yaml(cfg))
 
 

@@ -7,6 +7,8 @@ handler stores the state in a reactive whose watcher hands it to every pane.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,10 +30,14 @@ from hatui.ui.messages import StateUpdated
 from hatui.ui.panes import ApiPane, EtcdPane, EventLog, HeaderPane, LbPane, StatePane, VrrpPane
 from hatui.ui.screens import HelpScreen, NodeDetailScreen
 from hatui.ui.source import LinkReporting, PlaybackControls, StateSource
+from hatui.ui.topology_pane import TopologyPane
 
 ROOMY_HEIGHT = 40
 """From this many rows on, the header lists every reason and the panes get more room."""
 MAX_EVENTS = 500
+
+KEY_NAMES = {"question_mark": "?", "plus": "+", "equals_sign": "=", "minus": "-", "space": "space"}
+"""How the help screen writes Textual's key names."""
 
 PLAYBACK_ACTIONS = {"toggle_pause", "faster", "slower", "seek_back", "seek_forward"}
 
@@ -87,6 +93,7 @@ class HatuiApp(App[int]):
             tooltip="Replay: next state",
         ),
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave hatui"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, tooltip="Leave hatui"),
     ]
 
     state: reactive[ClusterState | None] = reactive(None, always_update=True)
@@ -100,6 +107,7 @@ class HatuiApp(App[int]):
         cluster_name: str = "hatui",
         clock: Callable[[], float] = time.time,
         theme_dirs: tuple[Path, ...] | None = None,
+        exit_on_signals: bool = False,
     ) -> None:
         self.hatui_themes: list[ThemeFile]
         self.theme_failures: list[ThemeFailure]
@@ -109,6 +117,8 @@ class HatuiApp(App[int]):
         self.clock = clock
         """Where "now" comes from for data ages (tests pin it)."""
         self.cluster_name = cluster_name
+        self.exit_on_signals = exit_on_signals
+        """SIGTERM and SIGHUP (terminal closed) quit cleanly: SSH closed, recording flushed."""
         self.recorder = Recorder(record) if record else None
         self.timeline: list[Event] = []
         """Every change noticed, oldest first (computed where states arrive)."""
@@ -134,6 +144,7 @@ class HatuiApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield HeaderPane(self.cluster_name, self.clock, id="header")
+        yield TopologyPane(id="topology")
         with Horizontal(id="row-top"):
             yield VrrpPane(id="vrrp")
             yield ApiPane(id="api")
@@ -151,10 +162,17 @@ class HatuiApp(App[int]):
         for failure in self.theme_failures:
             self.notify(str(failure), title="Theme not loaded", severity="warning", timeout=10)
         self.set_interval(1.0, self._tick)
+        if self.exit_on_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self.exit, 128 + sig)
         self._consume()
 
     def on_resize(self, event: Resize) -> None:
         self.main.set_class(event.size.height >= ROOMY_HEIGHT, "-roomy")
+        for pane in self.main.query(StatePane):
+            if pane.state is not None:
+                pane.render_state(pane.state)
 
     def _tick(self) -> None:
         header = self.main.query_one(HeaderPane)
@@ -212,7 +230,8 @@ class HatuiApp(App[int]):
         rows = []
         for b in self.BINDINGS:
             assert isinstance(b, Binding)
-            rows.append((b.key.replace("question_mark", "?"), b.description, b.tooltip))
+            keys = ", ".join(KEY_NAMES.get(k, k) for k in b.key.split(","))
+            rows.append((keys, b.description, b.tooltip))
         return rows
 
     def action_node_detail(self) -> None:
@@ -279,7 +298,9 @@ def run_app(
     cluster_name: str = "hatui",
 ) -> int:
     """Run the app on `source` until the person quits; the exit code for the CLI."""
-    app = HatuiApp(source, theme=theme, record=record, cluster_name=cluster_name)
+    app = HatuiApp(
+        source, theme=theme, record=record, cluster_name=cluster_name, exit_on_signals=True
+    )
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)
 

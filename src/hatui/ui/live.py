@@ -36,7 +36,10 @@ class LiveSource:
     async def states(self) -> AsyncIterator[ClusterState]:
         self._pool = SshPool(self.inventory)
         try:
-            await self._pool.start(wait=False)
+            # the first sweep waits for every first connection attempt (at most about one
+            # connect timeout; the header shows each node's progress meanwhile), so the first
+            # state is a real one, not every node "connecting"
+            await self._pool.start(wait=True)
             self._collector = Collector(self._pool, self.inventory, interval=self.interval)
             async for state in self._collector.states():
                 yield state

@@ -355,7 +355,10 @@ SEVERITY_STYLE = {Severity.GOOD: "$backend-up", Severity.BAD: "$backend-down", S
 
 
 class EventLog(Vertical):
-    """Every change noticed, newest first (so the latest is visible without scrolling)."""
+    """Every change noticed, newest sweep first (so the latest is visible without scrolling).
+
+    Within one sweep the order `timeline.diff` gives is kept: the VIP move leads.
+    """
 
     events: reactive[tuple[Event, ...]] = reactive((), always_update=True)
 
@@ -371,7 +374,7 @@ class EventLog(Vertical):
                 if e.severity is not Severity.INFO
                 else redact(e.text),
             )
-            for e in reversed(events)
+            for e in sorted(events, key=lambda e: -e.at)  # stable: a sweep's own order kept
         ]
         self.query_one("#events-body", Static).update(
             Content("\n").join(lines) if lines else Content("no change yet")
