@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import gzip
 import json
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -33,6 +34,8 @@ FORMAT_VERSION = 1
 
 class RecordingError(HatuiError):
     """A recording file could not be read (not JSON lines, unknown type, wrong version)."""
+
+    title = "Recording error"
 
 
 def _registry() -> tuple[dict[str, type], dict[str, type[enum.Enum]]]:
@@ -112,17 +115,30 @@ def from_json(line: str) -> ClusterState:
 
 
 def read_recording(path: str | Path) -> tuple[ClusterState, ...]:
-    """Every state of a recording file, oldest first (blank lines skipped)."""
+    """Every state of a recording file, oldest first (blank lines skipped).
+
+    A name ending in `.gz` is read through gzip (committed recordings are kept compressed).
+    """
     states = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                states.append(from_json(line))
-            except RecordingError as e:
-                raise RecordingError(f"{path}:{number}: {e}") from e
+    try:
+        with _open_text(path) as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    states.append(from_json(line))
+                except RecordingError as e:
+                    raise RecordingError(f"{path}:{number}: {e}") from e
+    except (OSError, EOFError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        raise RecordingError(f"cannot read the recording {path}: {reason}") from e
     return tuple(states)
+
+
+def _open_text(path: str | Path) -> IO[str]:
+    if str(path).endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")  # noqa: SIM115 - the caller closes it
 
 
 class Recorder:
