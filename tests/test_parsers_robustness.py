@@ -23,6 +23,7 @@ from hatui.parsers.haproxy import parse_haproxy_stat
 from hatui.parsers.keepalived_data import parse_keepalived_data
 from hatui.parsers.keepalived_json import parse_keepalived_json
 from hatui.parsers.keepalived_log import parse_keepalived_log
+from hatui.parsers.kube import parse_lease, parse_node_list
 from hatui.parsers.lvs import parse_ipvsadm
 from hatui.parsers.nginx import parse_nginx_error_log
 from hatui.parsers.vip import parse_ip_addr
@@ -48,6 +49,8 @@ PARSERS: dict[str, Parser] = {
     "nginx-error": parse_nginx_error_log,
     "ipvsadm": parse_ipvsadm,
     "etcd-health-json": lambda t: parse_etcd_health_json(t, "https://127.0.0.1:2379"),
+    "kube-nodelist": parse_node_list,
+    "kube-lease": parse_lease,
 }
 
 JSON_PARSERS = {"keepalived-json", "etcdctl-endpoint-status", "etcdctl-member-list"}

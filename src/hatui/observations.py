@@ -555,3 +555,128 @@ class ApiHealthObservation:
     def refused(self) -> bool:
         """The apiserver answered but refused the request (401/403): up, readiness unknown."""
         return self.status_code in (401, 403)
+
+
+# --------------------------------------------------------------------------------------------
+# the Kubernetes API, through the kubeconfig (from the jump host)
+
+
+class ConditionStatus(enum.StrEnum):
+    """A Node condition's status as the API writes it (`"True"`, `"False"`, `"Unknown"`)."""
+
+    TRUE = "True"
+    FALSE = "False"
+    UNKNOWN = "Unknown"
+
+
+@dataclass(frozen=True)
+class KubeNode:
+    """One Node as the API lists it: its Ready condition, and what identifies it.
+
+    `ready` is the Ready condition's status: True while the kubelet posts ready status,
+    False when the kubelet says it is not ready (runtime down, network not ready...), Unknown
+    when the kubelet stopped posting (the node controller's "Kubelet stopped posting node
+    status.") or the node has no Ready condition. kubectl shows both False and Unknown as
+    NotReady.
+    """
+
+    name: str
+    ready: ConditionStatus
+    reason: str | None = None
+    """The Ready condition's reason: "KubeletReady", "KubeletNotReady", "NodeStatusUnknown"."""
+    message: str | None = None
+    """The Ready condition's message, e.g. "Kubelet stopped posting node status."."""
+    last_heartbeat: float | None = None
+    """When the kubelet last posted this condition (epoch seconds)."""
+    last_transition: float | None = None
+    """When the Ready status last changed (epoch seconds)."""
+    control_plane: bool = False
+    """Labelled node-role.kubernetes.io/control-plane (or the older .../master)."""
+    internal_ip: str | None = None
+    kubelet_version: str | None = None
+    unschedulable: bool = False
+    """Cordoned (`spec.unschedulable`)."""
+
+    @property
+    def is_ready(self) -> bool:
+        """The Ready condition is True."""
+        return self.ready is ConditionStatus.TRUE
+
+    @property
+    def status_text(self) -> str:
+        """`kubectl get nodes`' STATUS: "Ready", "NotReady", "Ready,SchedulingDisabled"..."""
+        text = "Ready" if self.is_ready else "NotReady"
+        return text + ",SchedulingDisabled" if self.unschedulable else text
+
+
+@dataclass(frozen=True)
+class KubeNodeList:
+    """The Nodes the API listed (hatui asks for control-plane nodes only)."""
+
+    nodes: tuple[KubeNode, ...]
+
+    def node(self, name: str) -> KubeNode | None:
+        """The Node of this name, if listed."""
+        return next((n for n in self.nodes if n.name == name), None)
+
+    @property
+    def not_ready(self) -> tuple[KubeNode, ...]:
+        """The Nodes whose Ready condition is not True."""
+        return tuple(n for n in self.nodes if not n.is_ready)
+
+
+@dataclass(frozen=True)
+class LeaderLease:
+    """A leader-election Lease (kube-system/kube-controller-manager, .../kube-scheduler).
+
+    The holder renews `renew_time` every retry period (2 s by default); a candidate takes the
+    lease over once it has not been renewed for `lease_duration_s` (15 s by default).
+    """
+
+    name: str
+    namespace: str
+    holder_identity: str | None
+    """As the component writes it: "<hostname>_<uuid>"; None or "" when nobody holds it."""
+    lease_duration_s: int | None = None
+    acquire_time: float | None = None
+    renew_time: float | None = None
+    transitions: int | None = None
+    """How many times the lease changed holders."""
+
+    @property
+    def holder(self) -> str | None:
+        """The holder's node (hostname): `holder_identity` up to its first "_"."""
+        if not self.holder_identity:
+            return None
+        return self.holder_identity.split("_", 1)[0] or None
+
+    def expired(self, now: float, grace: float = 0.0) -> bool | None:
+        """Not renewed for longer than its duration (+ `grace`); None when that is unknown."""
+        if self.renew_time is None or self.lease_duration_s is None:
+            return None
+        return now > self.renew_time + self.lease_duration_s + grace
+
+
+@dataclass(frozen=True)
+class KubeApiObservation:
+    """What the kubernetes client read through the kubeconfig's server (the VIP, normally).
+
+    Each part may fail on its own (a lease not found, nodes forbidden): it is then a
+    `ProbeError`. When no request got an answer at all, the probe fails as a whole instead.
+    """
+
+    server: str
+    """The kubeconfig's server URL, e.g. "https://10.231.0.10:16443"."""
+    nodes: KubeNodeList | ProbeError
+    controller_manager: LeaderLease | ProbeError
+    """kube-system/kube-controller-manager."""
+    scheduler: LeaderLease | ProbeError
+    """kube-system/kube-scheduler."""
+
+    @property
+    def leases(self) -> tuple[tuple[str, LeaderLease | ProbeError], ...]:
+        """(lease name, lease or error) for both leader leases."""
+        return (
+            ("kube-controller-manager", self.controller_manager),
+            ("kube-scheduler", self.scheduler),
+        )

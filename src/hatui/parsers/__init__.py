@@ -18,6 +18,7 @@ from hatui.parsers.haproxy import parse_haproxy_stat
 from hatui.parsers.keepalived_data import merge_keepalived, parse_keepalived_data
 from hatui.parsers.keepalived_json import parse_keepalived_json
 from hatui.parsers.keepalived_log import parse_keepalived_log
+from hatui.parsers.kube import parse_lease, parse_node_list
 from hatui.parsers.lvs import parse_ipvsadm
 from hatui.parsers.nginx import nginx_observation, parse_nginx_error_log
 from hatui.parsers.redact import redact
@@ -39,7 +40,9 @@ __all__ = [
     "parse_keepalived_data",
     "parse_keepalived_json",
     "parse_keepalived_log",
+    "parse_lease",
     "parse_nginx_error_log",
+    "parse_node_list",
     "redact",
     "vip_on",
 ]
