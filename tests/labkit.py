@@ -97,6 +97,14 @@ class Lab:
     def readyz(self, node: str) -> int:
         return lifecycle.readyz(self.cfg, self.node(node))[0]
 
+    def kill_ssh_sessions(self, node: str) -> list[int]:
+        """End the node's established SSH sessions (stopping sshd leaves them running)."""
+        out = self.sh(node, "ss -tnpH state established '( sport = :22 )'")
+        pids = sorted({int(p) for p in re.findall(r"pid=(\d+)", out)})
+        if pids:
+            self.sh(node, "kill " + " ".join(map(str, pids)))
+        return pids
+
     def api_via_vip(self) -> int:
         """HTTP status of /readyz through VIP:LB port from this host (0: no answer)."""
         return lifecycle.api_via_vip(self.cfg)[0]

@@ -174,8 +174,15 @@ class HatuiApp(App[int]):
             if pane.state is not None:
                 pane.render_state(pane.state)
 
+    def _header(self) -> HeaderPane | None:
+        """The header, or None while the app is shutting down (its widgets removed)."""
+        found = self.main.query(HeaderPane)
+        return found.first() if found else None
+
     def _tick(self) -> None:
-        header = self.main.query_one(HeaderPane)
+        header = self._header()
+        if header is None:
+            return
         if isinstance(self.source, PlaybackControls):
             header.position = self.source.position()
         if self.state is None and isinstance(self.source, LinkReporting):
@@ -198,22 +205,24 @@ class HatuiApp(App[int]):
         finally:
             if self.recorder is not None:
                 self.recorder.close()
-        self.main.query_one(HeaderPane).ended = True
+        if (header := self._header()) is not None:
+            header.ended = True
         self._tick()
 
     def on_state_updated(self, message: StateUpdated) -> None:
         self.state = message.state
 
     def watch_state(self, state: ClusterState | None) -> None:
-        if state is None:
+        header = self._header()
+        if state is None or header is None:
             return
-        header = self.main.query_one(HeaderPane)
         if isinstance(self.source, PlaybackControls):
             header.position = self.source.position()
         header.state = state
         for pane in self.main.query(StatePane):
             pane.state = state
-        self.main.query_one(EventLog).events = tuple(self.timeline)
+        for log in self.main.query(EventLog):
+            log.events = tuple(self.timeline)
 
     # -- actions ---------------------------------------------------------------------------
 
