@@ -12,6 +12,7 @@ import pkgutil
 import subprocess
 import sys
 
+import hatui.faults
 import hatui.parsers
 
 PARSER_MODULES = sorted(
@@ -40,4 +41,33 @@ def test_model_parsers_observations_do_not_import_ui() -> None:
     )
     result = json.loads(out.stdout)
     assert set(modules) <= set(result["loaded"])  # they really were imported
+    assert result["ui"] == []
+
+
+FAULT_MODULES = sorted(
+    f"hatui.faults.{m.name}" for m in pkgutil.iter_modules(hatui.faults.__path__)
+)
+
+
+def test_fault_modules_are_found() -> None:
+    assert {"hatui.faults.manager", "hatui.faults.guards", "hatui.faults.catalog"} <= set(
+        FAULT_MODULES
+    )
+
+
+def test_faults_and_their_cli_do_not_import_ui() -> None:
+    """The fault engine runs headless (`hatui fault`, `hatui clear`) as well as in the app."""
+    modules = ["hatui.faults", *FAULT_MODULES, "hatui.fault_cmd"]
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "ui = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(json.dumps({'ui': ui, 'loaded': sorted(sys.modules)}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    result = json.loads(out.stdout)
+    assert set(modules) <= set(result["loaded"])
     assert result["ui"] == []
