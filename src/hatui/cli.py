@@ -120,7 +120,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo(cfg, theme=args.theme, record=args.record, keep=args.keep)
 
 
-SUBCOMMANDS = ("open", "status", "replay", "lab", "demo")
+SUBCOMMANDS = ("open", "status", "replay", "lab", "demo", "fault", "clear")
 
 
 def _app_parsers(sub: argparse._SubParsersAction) -> None:
@@ -152,11 +152,12 @@ def _run_replay(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .fault_cmd import add_fault_parsers
     from .status_cmd import add_status_parser
 
     parser = argparse.ArgumentParser(
         prog="hatui",
-        usage="hatui INVENTORY | hatui {demo,status,replay,lab} ...",
+        usage="hatui INVENTORY | hatui {demo,status,replay,lab,fault,clear} ...",
         description="Watch a Kubernetes HA control plane: VIP, LB, etcd, API.",
     )
     sub = parser.add_subparsers(dest="command")
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_status_parser(sub)
     _lab_parser(sub)
     _demo_parser(sub)
+    add_fault_parsers(sub)
     return parser
 
 
@@ -186,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_replay(args)
         if args.command == "demo":
             return _run_demo(args)
+        if args.command in ("fault", "clear"):
+            from .fault_cmd import run_fault
+
+            return run_fault(args)
         parser.print_help()
         return 2
     except HatuiError as e:
