@@ -298,6 +298,7 @@ def test_json_document_schema_and_no_secret() -> None:
         "reasons",
         "vip",
         "api_via_vip",
+        "kube_api",
         "etcd",
         "load_balancers",
         "nodes",

@@ -2,7 +2,8 @@
 
 `sweep(pool, inventory, spec)` runs one: each reachable master's probe groups in parallel
 (addresses, keepalived, its load balancer, its apiserver; etcd from one or two masters
-only), the API check through the VIP from this machine beside them, then `derive`. A
+only), the API check through the VIP from this machine beside them, and with a kubeconfig
+the Node Ready status and leader leases through the kubernetes client, then `derive`. A
 master whose SSH link is not UP is not waited for: it becomes `NodeObservation.unreachable`
 with the transport's reason and retry time at once, so a dead node costs nothing and the
 others' data stay fresh. Every remote call has a timeout; a probe that fails is a
@@ -26,13 +27,16 @@ from hatui.inventory import Inventory
 from hatui.model import ClusterSpec, ClusterState, NodeObservation, Probe, derive
 from hatui.observations import ProbeError
 from hatui.probes import (
+    KubeApi,
     check_api_via_vip,
+    kube_api_for,
     probe_addresses,
     probe_apiserver,
     probe_etcd,
     probe_keepalived,
     probe_lb,
 )
+from hatui.probes.kube_api import LOAD_TIMEOUT
 from hatui.transport import LinkState, Transport
 
 log = logging.getLogger("hatui.collector")
@@ -144,11 +148,14 @@ async def sweep(
     *,
     timeout: float | None = None,
     etcd_from: int = ETCD_VANTAGE_NODES,
+    kube: KubeApi | None = None,
 ) -> ClusterState:
     """One picture of the whole control plane: all probes on all masters in parallel.
 
     `timeout` bounds every remote call (default: the inventory's ssh.command_timeout) and
-    the API check through the VIP (at most 2 s unless `timeout` is shorter).
+    the API checks from this machine (at most 2 s unless `timeout` is shorter). `kube` is
+    the kubernetes client to use (default: this process's one for the inventory's
+    kubeconfig).
     """
     spec = spec or ClusterSpec.from_inventory(inventory)
     limit = _timeout(inventory, timeout)
@@ -161,8 +168,17 @@ async def sweep(
     api = _bounded(
         check_api_via_vip(inventory, api_limit), api_limit + GUARD_SLACK, _failed, "api-via-vip"
     )
-    observations, api_via_vip = await asyncio.gather(asyncio.gather(*nodes), api)
-    return derive(spec, observations, api_via_vip, now=time.time())
+    kube = kube or kube_api_for(inventory.kubeconfig)
+    kube_probe = _bounded(
+        kube.observe(api_limit),
+        LOAD_TIMEOUT + api_limit + GUARD_SLACK,
+        _failed,
+        "kube-api",
+    )
+    observations, api_via_vip, kube_api = await asyncio.gather(
+        asyncio.gather(*nodes), api, kube_probe
+    )
+    return derive(spec, observations, api_via_vip, now=time.time(), kube_api=kube_api)
 
 
 StateCallback = Callable[[ClusterState], Awaitable[object] | object]

@@ -39,6 +39,8 @@ from hatui.observations import (
     HaproxyObservation,
     KeepalivedLog,
     KeepalivedObservation,
+    KubeApiObservation,
+    LeaderLease,
     LvsObservation,
     NginxObservation,
     ProbeError,
@@ -198,6 +200,7 @@ class _Runner:
         self.out = out
         self.color = color
         self.code: int | None = None
+        self.kube_warmup: asyncio.Task[None] | None = None
         self.recorder = Recorder(args.record) if getattr(args, "record", None) else None
 
     def show(self, state: ClusterState, seconds: float, first: bool) -> None:
@@ -226,8 +229,11 @@ class _Runner:
     async def _sweeps(self) -> int:
         # imported here so that `hatui --help` and inventory errors never load asyncssh
         from hatui.collector import Collector, sweep
+        from hatui.probes import kube_api_for
         from hatui.transport import SshPool
 
+        # the kubernetes client loads (about a second) while SSH connects; kept referenced
+        self.kube_warmup = asyncio.create_task(kube_api_for(self.inventory.kubeconfig).prepare())
         async with SshPool(self.inventory) as pool:
             if self.args.watch is None:
                 began = time.monotonic()
@@ -536,6 +542,7 @@ def render_table(
     host, port = inventory.api_endpoint
     endpoint = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     lines.append(f"API via {endpoint}: {_api_text(state, color)}")
+    lines.extend(_kube_lines(state, color))
     quorum, q_color = _quorum_text(v.etcd)
     lines.append(f"etcd quorum: {_paint(quorum, q_color, color)}")
     if v.expected_master and v.vip_holder and v.expected_master != v.vip_holder:
@@ -561,6 +568,44 @@ def _api_text(state: ClusterState, color: bool) -> str:
     failed = f" ({', '.join(health.failed_checks)})" if health.failed_checks else ""
     code = f"HTTP {health.status_code}" if health.status_code else health.message
     return _paint(f"NOT READY: {code}{failed}", "red", color)
+
+
+def _kube_lines(state: ClusterState, color: bool) -> list[str]:
+    """Node Ready and the leaders, when a kubeconfig was used (no lines otherwise)."""
+    probe = state.kube_api
+    if probe is None:
+        return []
+    if probe.error is not None:
+        return [f"k8s API: {_paint(f'FAILED: {probe.error.message}', 'red', color)}"]
+    kube = probe.value
+    assert kube is not None
+    if isinstance(kube.nodes, ProbeError):
+        nodes = _paint(f"FAILED: {kube.nodes.message}", "red", color)
+    elif not kube.nodes.nodes:
+        nodes = _paint("no control-plane node listed", "yellow", color)
+    else:
+        nodes = ", ".join(
+            _paint(f"{n.name} {n.status_text}", None if n.is_ready else "red", color)
+            for n in kube.nodes.nodes
+        )
+    leaders = []
+    for name, lease in kube.leases:
+        short = name.removeprefix("kube-")
+        leader = _leader(state, name)
+        if isinstance(lease, ProbeError):
+            leaders.append(_paint(f"{short} FAILED: {lease.message}", "red", color))
+        elif leader is not None:
+            leaders.append(f"{short} {leader}")
+        else:
+            was = f" ({lease.holder}'s lease expired)" if lease.holder else ""
+            leaders.append(_paint(f"{short} NONE{was}", "red", color))
+    return [f"k8s nodes: {nodes}", f"k8s leaders: {', '.join(leaders)}"]
+
+
+def _leader(state: ClusterState, lease: str) -> str | None:
+    """The node holding a live lease, as `derive` decided."""
+    v = state.verdicts
+    return v.controller_manager_leader if lease == "kube-controller-manager" else v.scheduler_leader
 
 
 # --------------------------------------------------------------------------------------------
@@ -729,6 +774,57 @@ def _health_doc(probe: Probe[ApiHealthObservation] | None) -> Any:
     return doc
 
 
+def _lease_doc(state: ClusterState, name: str, lease: LeaderLease | ProbeError) -> Any:
+    if isinstance(lease, ProbeError):
+        return {"error": _error(lease)}
+    return {
+        "error": None,
+        "leader": _leader(state, name),
+        "holder": lease.holder,
+        "holder_identity": lease.holder_identity,
+        "lease_duration_s": lease.lease_duration_s,
+        "acquire_time": lease.acquire_time,
+        "renew_time": lease.renew_time,
+        "transitions": lease.transitions,
+    }
+
+
+def _kube_doc(state: ClusterState) -> Any:
+    probe = state.kube_api
+    if probe is None:
+        return None
+    doc = _probe_head(probe)
+    kube = probe.value
+    if not isinstance(kube, KubeApiObservation):
+        return doc
+    nodes = kube.nodes
+    doc.update(
+        server=kube.server,
+        nodes_error=_error(nodes if isinstance(nodes, ProbeError) else None),
+        nodes=[]
+        if isinstance(nodes, ProbeError)
+        else [
+            {
+                "name": n.name,
+                "status": n.status_text,
+                "ready": str(n.ready),
+                "reason": n.reason,
+                "message": n.message,
+                "last_heartbeat": n.last_heartbeat,
+                "last_transition": n.last_transition,
+                "control_plane": n.control_plane,
+                "internal_ip": n.internal_ip,
+                "kubelet_version": n.kubelet_version,
+                "unschedulable": n.unschedulable,
+            }
+            for n in nodes.nodes
+        ],
+        not_ready=list(state.verdicts.nodes_not_ready),
+        leases={name: _lease_doc(state, name, lease) for name, lease in kube.leases},
+    )
+    return doc
+
+
 def _member_doc(m: _Member | None) -> Any:
     if m is None:
         return None
@@ -813,6 +909,7 @@ def status_document(
             "vrrp_masters": list(v.vrrp_masters),
         },
         "api_via_vip": api_doc,
+        "kube_api": _kube_doc(state),
         "etcd": None
         if q is None
         else {

@@ -473,6 +473,9 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         timeout = 10  # seconds a connection may stay idle
         server_version = "hatui-lab-apiserver-standin"
+        # headers and body go out in two writes: without this, a keep-alive client's
+        # delayed ACK holds the body back 40 ms (Nagle)
+        disable_nagle_algorithm = True
 
         def log_message(self, fmt: str, *args: object) -> None:  # quiet: one line per error
             pass

@@ -1,7 +1,7 @@
 """The cluster model: frozen per-node observations and the verdicts derived from them.
 
-`derive(spec, nodes, api_via_vip, now)` is the one entry point; it is pure and never touches
-SSH, the clock or the UI. See `hatui.model.derive` for what it decides and why.
+`derive(spec, nodes, api_via_vip, now, kube_api=...)` is the one entry point; it is pure and
+never touches SSH, the clock or the UI. See `hatui.model.derive` for what it decides and why.
 """
 
 from hatui.model.derive import derive

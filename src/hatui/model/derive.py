@@ -13,6 +13,10 @@ Pure: the same observations and `now` always give the same `ClusterState`. What 
   check, the VIP holder's LB backends and the apiservers' /readyz stand in.
 - LB backends up per LB node; etcd quorum (members, healthy, needed = n // 2 + 1,
   tolerated failures) merged over every node's view.
+- With a kubeconfig: every control-plane Node Ready ("node m2 NotReady: Kubelet stopped
+  posting node status." otherwise), and a live holder for the kube-controller-manager and
+  kube-scheduler leases (a lease not renewed for its duration plus `LEASE_GRACE_S` has no
+  leader). These are DEGRADED: the API still answers.
 - One verdict, by precedence SPLIT-BRAIN > QUORUM-LOST > API-DOWN > DEGRADED > HEALTHY, with
   the reasons behind it. UNKNOWN replaces DEGRADED/HEALTHY when no node could be observed at
   all (a severe verdict that is known still wins: an API that does not answer is down).
@@ -44,9 +48,11 @@ from hatui.observations import (
     EtcdObservation,
     HaproxyObservation,
     KeepalivedObservation,
+    KubeApiObservation,
     LbObservation,
     LvsObservation,
     NginxObservation,
+    ProbeError,
     ScriptStatus,
     ServerStatus,
     VrrpInstance,
@@ -60,6 +66,11 @@ _UP = (ServerStatus.UP, ServerStatus.NO_CHECK)
 _NOT_CANDIDATE = (VrrpState.FAULT, VrrpState.STOP, VrrpState.DELETED)
 
 IpAddr = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+LEASE_GRACE_S = 5.0
+"""Beyond a leader lease's duration, how stale it may look before it counts as expired: a
+candidate takes an expired lease within one retry period (2 s), and this machine's clock may
+differ from the cluster's by a little."""
 
 
 @dataclass
@@ -114,6 +125,7 @@ def derive(
     now: float,
     *,
     max_age: float | None = None,
+    kube_api: Probe[KubeApiObservation] | None = None,
 ) -> ClusterState:
     """The cluster state and verdicts from this sweep's observations (see the module doc)."""
     f = _Findings()
@@ -138,6 +150,7 @@ def derive(
     lb = _lb_backends(spec, views, f)
     _api_fallback(spec, views, holders, unknown_on, via_vip, lb, f)
     quorum = _etcd_quorum(views, f)
+    kube = _kube_api(kube_api, via_vip, now, max_age, f)
 
     verdict, reasons = f.verdict(known)
     verdicts = Verdicts(
@@ -151,6 +164,9 @@ def derive(
         api_via_vip=via_vip,
         lb=lb,
         etcd=quorum,
+        nodes_not_ready=kube.not_ready,
+        controller_manager_leader=kube.leaders.get("kube-controller-manager"),
+        scheduler_leader=kube.leaders.get("kube-scheduler"),
     )
     return ClusterState(
         spec=spec,
@@ -158,6 +174,7 @@ def derive(
         api_via_vip=api_via_vip,
         verdicts=verdicts,
         derived_at=now,
+        kube_api=kube_api,
     )
 
 
@@ -515,3 +532,60 @@ def _etcd_quorum(views: list[_Node], f: _Findings) -> EtcdQuorum | None:
         name = (merged.get(member) or {}).get("name") or member
         f.degraded.append(f"etcd alarm {alarm} on {name}")
     return q
+
+
+# --------------------------------------------------------------------------------------------
+# the Kubernetes API through the kubeconfig
+
+
+@dataclass
+class _Kube:
+    not_ready: tuple[str, ...] = ()
+    leaders: dict[str, str] = field(default_factory=dict)
+
+
+def _kube_api(
+    probe: Probe[KubeApiObservation] | None,
+    via_vip: bool | None,
+    now: float,
+    max_age: float | None,
+    f: _Findings,
+) -> _Kube:
+    """Node Ready and leader leases; their problems are DEGRADED (the API answered them)."""
+    out = _Kube()
+    if probe is None:
+        return out
+    if max_age is not None and probe.age(now) > max_age:
+        f.degraded.append(f"the Kubernetes API data is {round(probe.age(now))} s old")
+        return out
+    if probe.error is not None:
+        if via_vip is not False:  # when the API is down through the VIP, that says it already
+            f.degraded.append(f"Kubernetes API: {probe.error.message}")
+        return out
+    kube = probe.value
+    assert kube is not None
+    if isinstance(kube.nodes, ProbeError):
+        f.degraded.append(f"Kubernetes API: nodes: {kube.nodes.message}")
+    else:
+        control_plane = [n for n in kube.nodes.nodes if n.control_plane] or list(kube.nodes.nodes)
+        if not control_plane:
+            f.degraded.append("the Kubernetes API lists no control-plane node")
+        for node in control_plane:
+            if not node.is_ready:
+                why = node.message or node.reason or f"Ready is {node.ready}"
+                f.degraded.append(f"node {node.name} NotReady: {why}")
+        out.not_ready = tuple(n.name for n in control_plane if not n.is_ready)
+    for name, lease in kube.leases:
+        if isinstance(lease, ProbeError):
+            f.degraded.append(f"{name} lease: {lease.message}")
+        elif lease.holder is None:
+            f.degraded.append(f"{name} has no leader: its lease is not held")
+        elif lease.expired(probe.observed_at, LEASE_GRACE_S):
+            assert lease.renew_time is not None
+            ago = round(probe.observed_at - lease.renew_time)
+            f.degraded.append(
+                f"{name} has no leader: {lease.holder}'s lease was last renewed {ago} s ago"
+            )
+        else:
+            out.leaders[name] = lease.holder
+    return out

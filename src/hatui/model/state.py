@@ -20,6 +20,7 @@ from hatui.observations import (
     EtcdObservation,
     KeepalivedLog,
     KeepalivedObservation,
+    KubeApiObservation,
     LbObservation,
     ProbeError,
 )
@@ -178,6 +179,12 @@ class Verdicts:
     """The API answered through the client endpoint from the jump host (None: not probed)."""
     lb: tuple[LbBackends, ...] = ()
     etcd: EtcdQuorum | None = None
+    nodes_not_ready: tuple[str, ...] = ()
+    """Control-plane Nodes whose Ready condition is not True (from the kubeconfig's API)."""
+    controller_manager_leader: str | None = None
+    """The node holding a live kube-controller-manager lease; None: nobody, or not known."""
+    scheduler_leader: str | None = None
+    """The node holding a live kube-scheduler lease; None: nobody, or not known."""
 
     @property
     def split_brain(self) -> bool:
@@ -204,6 +211,8 @@ class ClusterState:
     api_via_vip: Probe[ApiHealthObservation] | None
     verdicts: Verdicts
     derived_at: float
+    kube_api: Probe[KubeApiObservation] | None = None
+    """Nodes and leader leases through the kubeconfig (None: no kubeconfig, not probed)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -219,4 +228,6 @@ class ClusterState:
         times = [p.observed_at for n in self.nodes for _, p in n.probes()]
         if self.api_via_vip is not None:
             times.append(self.api_via_vip.observed_at)
+        if self.kube_api is not None:
+            times.append(self.kube_api.observed_at)
         return now - (min(times) if times else self.derived_at)
