@@ -140,3 +140,18 @@ async def test_unknown_theme_becomes_a_notification() -> None:
         await wait_for(pilot, lambda: bool(app._notifications))
         assert app.theme == "dark"
         assert any("nope" in str(n.message) for n in app._notifications)
+
+
+class _BrokenSource:
+    async def states(self):  # type: ignore[no-untyped-def]
+        raise ValueError("interval must be greater than 0")
+        yield  # pragma: no cover - makes this an async generator
+
+
+async def test_a_failing_source_is_shown_not_silent() -> None:
+    app = HatuiApp(_BrokenSource(), clock=lambda: states.NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "collecting stopped" in screen_text(app))
+        text = screen_text(app)
+        assert "ValueError: interval must be greater than 0" in text
+        assert any("hatui stopped collecting" in str(n.title) for n in app._notifications)

@@ -18,6 +18,7 @@ Each event's `line` is redacted.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -143,7 +144,10 @@ def parse_keepalived_log(text: str, *, tz: tzinfo = UTC, year: int | None = None
     return KeepalivedLog(events=tuple(events), skipped_lines=skipped)
 
 
+@functools.lru_cache(maxsize=8192)
 def _event(line: str, tz: tzinfo, year: int | None) -> KeepalivedEvent | None:
+    """One line's event (cached: each sweep reads the same log tail again, and strptime is
+    slow enough to matter on the app's event loop; the function is pure)."""
     stamped = _split_time(line, tz, year)
     if stamped is None:
         return None

@@ -118,6 +118,20 @@ def append_known_host(path: str, pattern: str, key: asyncssh.SSHKey) -> None:
         f.write(line.rstrip() + "\n")
 
 
+CIPHERS = (
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "chacha20-poly1305@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+)
+"""Ciphers in hatui's order of preference. AES-GCM first: asyncssh does it in one call to
+the (AES-NI) cipher per packet, where chacha20-poly1305, OpenSSH's own first choice, costs
+several Python-level calls per packet; that CPU is spent on the app's event loop
+(benchmarks/bench_ui_latency.py)."""
+
+
 def connect_options(
     ssh: SshSettings, identities: Sequence[asyncssh.SSHKeyPair]
 ) -> dict[str, object]:
@@ -132,6 +146,7 @@ def connect_options(
         # so that the pool sees it and reconnects, rather than hanging every call.
         "keepalive_interval": max(1.0, ssh.connect_timeout),
         "keepalive_count_max": KEEPALIVE_COUNT_MAX,
+        "encryption_algs": list(CIPHERS),
     }
     if identities:
         # Only these keys; without any, asyncssh offers ~/.ssh/id_* and config IdentityFiles.

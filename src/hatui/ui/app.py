@@ -21,6 +21,7 @@ from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
+from textual.worker import Worker, WorkerState
 
 from hatui.model import ClusterState
 from hatui.recording import Recorder, ReplaySource
@@ -208,6 +209,17 @@ class HatuiApp(App[int]):
         if (header := self._header()) is not None:
             header.ended = True
         self._tick()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A source that fails says so (header and a notification) instead of going quiet."""
+        if event.worker.group != "source" or event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        text = f"{type(error).__name__}: {error}" if error else "unknown error"
+        if (header := self._header()) is not None:
+            header.failure = text
+            header.redraw()
+        self.notify(text, title="hatui stopped collecting", severity="error", timeout=30)
 
     def on_state_updated(self, message: StateUpdated) -> None:
         self.state = message.state

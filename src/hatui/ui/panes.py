@@ -64,6 +64,8 @@ class HeaderPane(Vertical):
         self.position = ""
         """Replay position ("3/40 x1 paused"), empty when live."""
         self.ended = False
+        self.failure = ""
+        """Why the source stopped with an error (empty while it works)."""
         self.links: tuple[LinkStatus, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -80,6 +82,10 @@ class HeaderPane(Vertical):
         reason = self.query_one("#header-reason", Static)
         more = self.query_one("#header-reasons", Static)
         parts: list[Content | str] = [word(self.cluster_name, None), "  "]
+        if state is None and self.failure:
+            line.update(Content.assemble(*parts, word("no data", "$verdict-down")))
+            reason.update(word(f"collecting stopped: {self.failure}", "$verdict-down"))
+            return
         if state is None:
             line.update(Content.assemble(*parts, word("connecting…", "$verdict-unknown")))
             reason.update(
@@ -98,7 +104,9 @@ class HeaderPane(Vertical):
         parts += [f"  data {words.age(state.age(self.clock()))} old"]
         if self.position:
             parts += [f"  replay {self.position}"]
-        if self.ended:
+        if self.failure:
+            parts += ["  ", word(f"(collecting stopped: {self.failure})", "$verdict-down")]
+        elif self.ended:
             parts += ["  (source ended)"]
         line.update(Content.assemble(*parts))
         if v.reasons:
