@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import states
 from harness import screen_text, wait_for
 from textual.widgets import DataTable
 
-from hatui.model import ClusterState
+from hatui.model import ClusterState, Probe, derive
+from hatui.observations import KubeApiObservation, LeaderLease
+from hatui.parsers import parse_lease, parse_node_list
 from hatui.ui import HatuiApp, StaticSource
 from hatui.ui.screens import HelpScreen, NodeDetailScreen
 
@@ -155,3 +159,39 @@ async def test_a_failing_source_is_shown_not_silent() -> None:
         text = screen_text(app)
         assert "ValueError: interval must be greater than 0" in text
         assert any("hatui stopped collecting" in str(n.title) for n in app._notifications)
+
+
+def _with_kube(nodes_fixture: str) -> ClusterState:
+    kube = Path(__file__).parent.parent / "fixtures" / "kube"
+    nodes = parse_node_list((kube / nodes_fixture).read_text(), 200)
+    lease = parse_lease((kube / "kube-lease-controller-manager.json").read_text(), 200)
+    assert isinstance(lease, LeaderLease)
+    live = replace(lease, renew_time=states.NOW - 1)
+    probe = Probe(
+        KubeApiObservation(
+            "https://10.232.0.10:16443", nodes, live, replace(live, name="kube-scheduler")
+        ),
+        observed_at=states.NOW - 1,
+    )
+    healthy = states.healthy()
+    return derive(healthy.spec, healthy.nodes, healthy.api_via_vip, states.NOW, kube_api=probe)
+
+
+async def test_api_pane_shows_node_ready_and_the_leaders() -> None:
+    ready, not_ready = (
+        _with_kube("kube-nodelist-healthy.json"),
+        _with_kube("kube-nodelist-notready.json"),
+    )
+    holder = ready.verdicts.controller_manager_leader
+    assert holder is not None
+    app = make_app(ready)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.state is ready)
+        assert "nodes all 3 Ready" in screen_text(app)
+        assert f"leaders cm {holder} sched {holder}" in screen_text(app)
+    app = make_app(not_ready)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.state is not_ready)
+        missing = " ".join(not_ready.verdicts.nodes_not_ready)
+        assert missing and f"NotReady: {missing}" in screen_text(app)
+        assert "DEGRADED" in screen_text(app)

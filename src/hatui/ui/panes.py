@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from hatui.model import ClusterState, NodeObservation
-from hatui.observations import ApiHealthObservation
+from hatui.observations import ApiHealthObservation, ProbeError
 from hatui.parsers.redact import redact
 from hatui.timeline import Event, Severity, backend_statuses, vrrp_instance
 from hatui.ui import words
@@ -344,7 +344,40 @@ class ApiPane(StatePane):
                     f"{n.name:<4}", "ready ", _health(n.readyz), " live ", _health(n.livez)
                 )
             )
+        rows += _kube_rows(state)
         return Content("\n").join(rows)
+
+
+def _kube_rows(state: ClusterState) -> list[Content]:
+    """Node Ready and the leaders, as the kubeconfig's API says (nothing without one)."""
+    probe = state.kube_api
+    if probe is None:
+        return []
+    if probe.value is None:
+        message = probe.error.message if probe.error else "no answer"
+        return [Content.assemble("k8s ", word(f"FAILS: {message}", "$backend-down"))]
+    rows = []
+    nodes = probe.value.nodes
+    if isinstance(nodes, ProbeError):
+        rows.append(Content.assemble("nodes ", word(f"? {nodes.message}", "$backend-down")))
+    elif nodes.not_ready:
+        names = " ".join(n.name for n in nodes.not_ready)
+        rows.append(Content.assemble("nodes ", word(f"NotReady: {names}", "$backend-down")))
+    else:
+        rows.append(
+            Content.assemble("nodes ", word(f"all {len(nodes.nodes)} Ready", "$backend-up"))
+        )
+    v = state.verdicts
+    cm, sched = v.controller_manager_leader, v.scheduler_leader
+    rows.append(
+        Content.assemble(
+            "leaders cm ",
+            word(cm, None) if cm else word("NONE", "$backend-down"),
+            " sched ",
+            word(sched, None) if sched else word("NONE", "$backend-down"),
+        )
+    )
+    return rows
 
 
 def _health(probe: object) -> Content:
