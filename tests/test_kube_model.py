@@ -137,6 +137,17 @@ def test_forbidden_nodes_and_an_api_that_does_not_answer() -> None:
     state = state_with(down, api=refused)
     assert state.verdict is Verdict.API_DOWN
     assert not any(r.startswith("Kubernetes API") for r in state.verdicts.reasons)
+    # nor when some requests got an error answer (etcd without quorum: 500s), but a NotReady
+    # node is still news
+    timeout = parse_node_list((KUBE / "kube-status-500-etcd-timeout.json").read_text(), 500)
+    assert isinstance(timeout, ProbeError)
+    lease_timeout = ProbeError("kube-lease", "HTTP 500: etcdserver: request timed out")
+    state = state_with(kube(nodes=timeout, cm=lease_timeout), api=refused)
+    assert [r for r in state.verdicts.reasons if "etcdserver" in r] == []
+    state = state_with(kube(nodes=node_list("kube-nodelist-notready.json")), api=refused)
+    assert "node ubuntu239 NotReady: Kubelet stopped posting node status." in (
+        state.verdicts.reasons
+    )
 
 
 def test_stale_kube_data_is_ignored_with_max_age() -> None:

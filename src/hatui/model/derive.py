@@ -558,14 +558,18 @@ def _kube_api(
     if max_age is not None and probe.age(now) > max_age:
         f.degraded.append(f"the Kubernetes API data is {round(probe.age(now))} s old")
         return out
+    # when the API does not answer (or is not ready) through the VIP, a reason says so
+    # already: its failed requests here are the same fact, not three more
+    quiet = via_vip is False
     if probe.error is not None:
-        if via_vip is not False:  # when the API is down through the VIP, that says it already
+        if not quiet:
             f.degraded.append(f"Kubernetes API: {probe.error.message}")
         return out
     kube = probe.value
     assert kube is not None
     if isinstance(kube.nodes, ProbeError):
-        f.degraded.append(f"Kubernetes API: nodes: {kube.nodes.message}")
+        if not quiet:
+            f.degraded.append(f"Kubernetes API: nodes: {kube.nodes.message}")
     else:
         control_plane = [n for n in kube.nodes.nodes if n.control_plane] or list(kube.nodes.nodes)
         if not control_plane:
@@ -577,7 +581,8 @@ def _kube_api(
         out.not_ready = tuple(n.name for n in control_plane if not n.is_ready)
     for name, lease in kube.leases:
         if isinstance(lease, ProbeError):
-            f.degraded.append(f"{name} lease: {lease.message}")
+            if not quiet:
+                f.degraded.append(f"{name} lease: {lease.message}")
         elif lease.holder is None:
             f.degraded.append(f"{name} has no leader: its lease is not held")
         elif lease.expired(probe.observed_at, LEASE_GRACE_S):
