@@ -6,8 +6,9 @@ Guarded consequences, as the issue names them:
 
 - etcd loses quorum: etcd-stop, or isolate, of a member that counts towards the healthy
   ones, when fewer than n // 2 + 1 would be left (or quorum cannot be known);
-- the last ready apiserver goes: apiserver-reject, kubelet-stop (the lab and seed 000 use
-  it to take the apiserver down) or isolate of the only master whose /readyz is ok;
+- the last ready apiserver goes: apiserver-reject or isolate of the only master whose
+  /readyz is ok (kubelet-stop is not guarded: a stopped kubelet leaves its static pods
+  running and only turns the Node NotReady);
 - the last LB path goes: lb-stop, lb-reject or isolate of the only LB node with a backend
   up; backend-drain of the only apiserver still UP behind HAProxy; keepalived-stop of the
   only master whose keepalived can hold the VIP.
@@ -34,7 +35,7 @@ _UP = (ServerStatus.UP, ServerStatus.NO_CHECK)
 _VRRP_CANDIDATE = (VrrpState.MASTER, VrrpState.BACKUP, VrrpState.INIT)
 
 _ETCD = (FaultKind.ETCD_STOP, FaultKind.ISOLATE)
-_APISERVER = (FaultKind.APISERVER_REJECT, FaultKind.KUBELET_STOP, FaultKind.ISOLATE)
+_APISERVER = (FaultKind.APISERVER_REJECT, FaultKind.ISOLATE)
 _LB = (FaultKind.LB_STOP, FaultKind.LB_REJECT, FaultKind.ISOLATE)
 
 
