@@ -129,6 +129,12 @@ def _app_parsers(sub: argparse._SubParsersAction) -> None:
     op.add_argument("--theme", help="theme name (dark, light, high-contrast, or your own)")
     op.add_argument("--record", metavar="FILE", help="append every observed state (JSON lines)")
     op.add_argument("--interval", type=float, default=1.0, help="seconds between sweeps")
+    op.add_argument(
+        "--read-only", action="store_true", help="no fault actions (for incident triage)"
+    )
+    op.add_argument(
+        "--dry-run", action="store_true", help="fault dialogs show the commands, run nothing"
+    )
     rp = sub.add_parser("replay", help="play a recording back in the app (no root, no SSH)")
     rp.add_argument("file")
     rp.add_argument("--theme")
@@ -142,7 +148,14 @@ def _run_open(args: argparse.Namespace) -> int:
 
     inventory = load_inventory(args.inventory)
     source = LiveSource(inventory, interval=args.interval)
-    return run_app(source, theme=args.theme, record=args.record, cluster_name=inventory.cluster)
+    return run_app(
+        source,
+        theme=args.theme,
+        record=args.record,
+        cluster_name=inventory.cluster,
+        faults=source.fault_manager(read_only=args.read_only),
+        dry_run=args.dry_run,
+    )
 
 
 def _run_replay(args: argparse.Namespace) -> int:

@@ -106,8 +106,13 @@ def run_demo(
         inventory = load_inventory(lab.inventory_path)
         ending = " and the lab goes down" if owned and not keep else ""
         say(f"opening hatui on the lab: q or Ctrl-C quits{ending}")
+        source = LiveSource(inventory)
         return run_app(
-            LiveSource(inventory), theme=theme, record=record, cluster_name=inventory.cluster
+            source,
+            theme=theme,
+            record=record,
+            cluster_name=inventory.cluster,
+            faults=source.fault_manager(),
         )
     except KeyboardInterrupt:
         say("interrupted")

@@ -34,6 +34,8 @@ class EventKind(enum.StrEnum):
     ETCD_LEADER = "etcd-leader"
     ETCD_QUORUM = "etcd-quorum"
     API_VIA_VIP = "api-via-vip"
+    FAULT = "fault"
+    """A fault hatui injected or cleared (made by the app, not by `diff`)."""
 
 
 class Severity(enum.StrEnum):

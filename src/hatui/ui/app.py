@@ -23,10 +23,22 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 from textual.worker import Worker, WorkerState
 
+from hatui.errors import HatuiError
+from hatui.faults import FaultManager
 from hatui.model import ClusterState
 from hatui.recording import Recorder, ReplaySource
 from hatui.themes import DEFAULT_THEME, ThemeFailure, ThemeFile, load_themes
-from hatui.timeline import Event, diff
+from hatui.timeline import Event, EventKind, Severity, diff
+from hatui.ui.fault_screens import (
+    ALL,
+    QUIT_CLEAR,
+    QUIT_KEEP,
+    FaultClearScreen,
+    FaultConfirmScreen,
+    FaultMenuScreen,
+    QuitScreen,
+)
+from hatui.ui.faults_pane import FaultsPane
 from hatui.ui.messages import StateUpdated
 from hatui.ui.panes import ApiPane, EtcdPane, EventLog, HeaderPane, LbPane, StatePane, VrrpPane
 from hatui.ui.screens import HelpScreen, NodeDetailScreen
@@ -58,6 +70,14 @@ class HatuiApp(App[int]):
             tooltip="Detail of the node under the cursor (keepalived, log, LB)",
         ),
         Binding("t", "cycle_theme", "Theme", id="cycle-theme", tooltip="Next hatui theme"),
+        Binding(
+            "f",
+            "fault",
+            "Fault",
+            id="fault",
+            tooltip="Inject a fault on the node under the cursor (shows its commands first)",
+        ),
+        Binding("x", "clear_faults", "Clear", id="clear", tooltip="Clear one or all faults"),
         Binding(
             "space",
             "toggle_pause",
@@ -109,6 +129,8 @@ class HatuiApp(App[int]):
         clock: Callable[[], float] = time.time,
         theme_dirs: tuple[Path, ...] | None = None,
         exit_on_signals: bool = False,
+        faults: FaultManager | None = None,
+        dry_run: bool = False,
     ) -> None:
         self.hatui_themes: list[ThemeFile]
         self.theme_failures: list[ThemeFailure]
@@ -118,6 +140,10 @@ class HatuiApp(App[int]):
         self.clock = clock
         """Where "now" comes from for data ages (tests pin it)."""
         self.cluster_name = cluster_name
+        self.faults = faults
+        """Injects and clears faults (None: replay, or no cluster to act on)."""
+        self.dry_run = dry_run
+        """Fault dialogs show the exact commands and run nothing."""
         self.exit_on_signals = exit_on_signals
         """SIGTERM and SIGHUP (terminal closed) quit cleanly: SSH closed, recording flushed."""
         self.recorder = Recorder(record) if record else None
@@ -145,6 +171,7 @@ class HatuiApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield HeaderPane(self.cluster_name, self.clock, id="header")
+        yield FaultsPane(id="faults")
         yield TopologyPane(id="topology")
         with Horizontal(id="row-top"):
             yield VrrpPane(id="vrrp")
@@ -184,6 +211,8 @@ class HatuiApp(App[int]):
         header = self._header()
         if header is None:
             return
+        if self.faults is not None:
+            self.main.query_one(FaultsPane).show(self.faults.active(), self.clock())
         if isinstance(self.source, PlaybackControls):
             header.position = self.source.position()
         if self.state is None and isinstance(self.source, LinkReporting):
@@ -241,7 +270,104 @@ class HatuiApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in PLAYBACK_ACTIONS:
             return isinstance(self.source, PlaybackControls) and self.screen is self.main
+        if action in ("fault", "clear_faults"):
+            # shown but disabled when read-only; hidden where there is nothing to act on
+            if self.faults is None:
+                return False
+            return None if self.faults.read_only else True
         return True
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def _event(self, text: str, severity: Severity = Severity.INFO) -> None:
+        self.timeline.append(Event(self.clock(), EventKind.FAULT, text, severity))
+        for log in self.main.query(EventLog):
+            log.events = tuple(self.timeline)
+
+    def action_fault(self) -> None:
+        name = self.main.query_one(VrrpPane).selected_node()
+        if name is None or self.faults is None:
+            self.notify("no node selected", severity="warning")
+            return
+        self._fault_dialog(name)
+
+    @work(exclusive=True, group="faults", exit_on_error=False)
+    async def _fault_dialog(self, node: str) -> None:
+        assert self.faults is not None
+        kind = await self.push_screen_wait(FaultMenuScreen(node))
+        if kind is None:
+            return
+        state = self.state
+        if state is None:
+            self.notify("no data yet: the guards need one sweep first", severity="warning")
+            return
+        try:
+            self.notify(f"checking {kind} on {node}…", timeout=2)
+            plan = await self.faults.prepare(kind, node)
+            consequence = self.faults.consequence(plan, state)
+            if not await self.push_screen_wait(
+                FaultConfirmScreen(plan, consequence, dry_run=self.dry_run)
+            ):
+                return
+            record = await self.faults.inject(plan, state=state, confirmed=consequence is not None)
+        except HatuiError as e:
+            self.notify(str(e), title=e.title, severity="error", timeout=15)
+            return
+        self._event(f"fault injected: {plan.title()} (id {record.fault_id})", Severity.BAD)
+        self._tick()
+
+    def action_clear_faults(self) -> None:
+        if self.faults is None:
+            return
+        if not self.faults.active():
+            self.notify("no fault to clear")
+            return
+        self._clear_dialog()
+
+    @work(exclusive=True, group="faults", exit_on_error=False)
+    async def _clear_dialog(self) -> None:
+        assert self.faults is not None
+        choice = await self.push_screen_wait(FaultClearScreen(self.faults.active(), self.clock()))
+        if choice is None:
+            return
+        await self._clear(None if choice == ALL else choice)
+
+    async def _clear(self, fault_id: str | None) -> bool:
+        """Clear one fault (or all); True when every one is cleared."""
+        assert self.faults is not None
+        try:
+            if fault_id is None:
+                results = await self.faults.clear_all()
+            else:
+                results = [await self.faults.clear(fault_id)]
+        except HatuiError as e:
+            self.notify(str(e), title=e.title, severity="error", timeout=15)
+            return False
+        for r in results:
+            title = f"{r.record.plan.title()} (id {r.record.fault_id})"
+            if r.ok:
+                self._event(f"fault cleared: {title}", Severity.GOOD)
+            else:
+                self._event(f"fault NOT cleared: {title}: {r.message}", Severity.BAD)
+                self.notify(r.message, title=f"{title} not cleared", severity="error")
+        self._tick()
+        return all(r.ok for r in results)
+
+    async def action_quit(self) -> None:
+        active = self.faults.active() if self.faults is not None else []
+        if not active or self.faults is None or self.faults.read_only:
+            self.exit()
+            return
+        self._quit_dialog()
+
+    @work(exclusive=True, group="faults", exit_on_error=False)
+    async def _quit_dialog(self) -> None:
+        assert self.faults is not None
+        choice = await self.push_screen_wait(QuitScreen(self.faults.active(), self.clock()))
+        if choice == QUIT_KEEP:
+            self.exit()
+        elif choice == QUIT_CLEAR and await self._clear(None):
+            self.exit()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.binding_rows()))
@@ -306,7 +432,7 @@ class HatuiApp(App[int]):
         yield from super().get_system_commands(screen)
         for b in self.BINDINGS:
             assert isinstance(b, Binding)
-            if b.action == "quit" or self.check_action(b.action, ()) is False:
+            if b.action == "quit" or not self.check_action(b.action, ()):
                 continue
             yield SystemCommand(b.description, b.tooltip, getattr(self, f"action_{b.action}"))
 
@@ -317,10 +443,18 @@ def run_app(
     theme: str | None = None,
     record: str | None = None,
     cluster_name: str = "hatui",
+    faults: FaultManager | None = None,
+    dry_run: bool = False,
 ) -> int:
     """Run the app on `source` until the person quits; the exit code for the CLI."""
     app = HatuiApp(
-        source, theme=theme, record=record, cluster_name=cluster_name, exit_on_signals=True
+        source,
+        theme=theme,
+        record=record,
+        cluster_name=cluster_name,
+        exit_on_signals=True,
+        faults=faults,
+        dry_run=dry_run,
     )
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

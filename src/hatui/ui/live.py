@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from hatui.collector import Collector
+from hatui.faults import FaultManager
 from hatui.inventory import Inventory
 from hatui.model import ClusterState
 from hatui.transport import LinkState, SshPool
@@ -30,11 +31,17 @@ class LiveSource:
     def __init__(self, inventory: Inventory, *, interval: float = 1.0) -> None:
         self.inventory = inventory
         self.interval = interval
+        self.pool = SshPool(inventory)
+        """Made here (not started) so a `FaultManager` can share it from the start."""
         self._pool: SshPool | None = None
         self._collector: Collector | None = None
 
+    def fault_manager(self, *, read_only: bool = False) -> FaultManager:
+        """Faults on this source's masters, over the same connections."""
+        return FaultManager(self.pool, self.inventory, read_only=read_only)
+
     async def states(self) -> AsyncIterator[ClusterState]:
-        self._pool = SshPool(self.inventory)
+        self._pool = self.pool
         try:
             # the first sweep waits for every first connection attempt (at most about one
             # connect timeout; the header shows each node's progress meanwhile), so the first
