@@ -42,6 +42,15 @@ def test_node_goes_unknown_when_its_kubelet_stops_answering() -> None:
     assert "node.kubernetes.io/unreachable" in [t["key"] for t in node["spec"]["taints"]]
 
 
+def test_large_labs_ask_less_often_and_wait_longer() -> None:
+    small = KubeletWatch({f"m{i}": f"10.0.0.{i}" for i in range(1, 4)})
+    assert (small.interval, small.grace) == (1.0, standin.NODE_GRACE_S)
+    large = KubeletWatch({f"m{i}": f"10.0.0.{i}" for i in range(1, 61)})
+    assert (large.interval, large.grace) == (6.0, 18.0)
+    large.last_ok["m60"] = T0 - 10
+    assert large.ready("m60", T0) and not small.ready("m1", T0)
+
+
 def test_node_never_heard_from() -> None:
     node = node_object("m3", None, KubeletWatch({"m3": "10.0.0.13"}), T0)
     ready = ready_condition(node)

@@ -41,6 +41,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -51,7 +52,8 @@ STANDIN_VERSION = "v1.28.15-hatui-lab-standin"
 KUBELET_PORT = 10248
 """Where the kubelet placeholders answer `/healthz` (see `hatui.lab.kubelet`)."""
 NODE_GRACE_S = 3.0
-"""A node is NotReady when its kubelet has not answered for this long (real: 40 s)."""
+"""A node is NotReady when its kubelet has not answered for this long (real: 40 s; longer
+in labs of more than 10 masters, see `KubeletWatch`)."""
 LEASES = ("kube-controller-manager", "kube-scheduler")
 LEASE_DURATION_S = 15
 """--leader-elect-lease-duration of both components (their default)."""
@@ -165,10 +167,14 @@ class Etcd:
 
 
 class KubeletWatch:
-    """Asks every node's kubelet placeholder once a second; remembers when each last answered."""
+    """Asks every node's kubelet placeholder, once a second in labs of up to 10 masters (every
+    n/10 s in larger ones: each stand-in asks every node); remembers when each answered."""
 
     def __init__(self, kubelets: dict[str, str]) -> None:
         self.kubelets = kubelets
+        self.interval = max(1.0, len(kubelets) / 10)
+        self.grace = max(NODE_GRACE_S, 3 * self.interval)
+        """How long a node may go unheard before it is NotReady."""
         self.last_ok: dict[str, float] = {}
         self.changed: dict[str, float] = {}
         self._ready: dict[str, bool] = {}
@@ -189,17 +195,18 @@ class KubeletWatch:
 
     def ready(self, name: str, now: float) -> bool:
         last = self.last_ok.get(name)
-        return last is not None and now - last <= NODE_GRACE_S
+        return last is not None and now - last <= self.grace
 
-    def run_one(self, name: str) -> None:
-        while True:
-            began = time.monotonic()
-            self.check(name)
-            time.sleep(max(0.0, 1.0 - (time.monotonic() - began)))
+    def run(self) -> None:
+        with ThreadPoolExecutor(max_workers=min(8, len(self.kubelets))) as pool:
+            while True:
+                began = time.monotonic()
+                list(pool.map(self.check, self.kubelets))
+                time.sleep(max(0.0, self.interval - (time.monotonic() - began)))
 
     def start(self) -> None:
-        for name in self.kubelets:
-            threading.Thread(target=self.run_one, args=(name,), daemon=True).start()
+        if self.kubelets:
+            threading.Thread(target=self.run, daemon=True).start()
 
 
 _HEALTHY_CONDITIONS = (
