@@ -23,7 +23,7 @@ from hatui.faults import (
     UnknownFault,
 )
 from hatui.faults.journal import ACTIVE, CLEAR_FAILED, CLEARED, FAILED
-from hatui.transport import CommandResult, LinkDown, NodeLink
+from hatui.transport import CommandResult, LinkDown
 
 CAPTURED = Path(__file__).parent / "fixtures" / "captured"
 SHOW_STAT = (CAPTURED / "haproxy-show-stat-healthy.csv").read_bytes()
@@ -82,9 +82,6 @@ class Nodes:
 
     def commands(self, node: str | None = None) -> list[str]:
         return [c for n, c in self.calls if node is None or n == node]
-
-    def status(self, node: str) -> NodeLink:  # pragma: no cover - not used by the manager
-        raise NotImplementedError
 
 
 def kinds_of(calls: list[str]) -> list[str]:
