@@ -445,10 +445,12 @@ def run_app(
     cluster_name: str = "hatui",
     faults: FaultManager | None = None,
     dry_run: bool = False,
+    clock: Callable[[], float] = time.time,
 ) -> int:
     """Run the app on `source` until the person quits; the exit code for the CLI."""
     app = HatuiApp(
         source,
+        clock=clock,
         theme=theme,
         record=record,
         cluster_name=cluster_name,
@@ -463,4 +465,12 @@ def run_app(
 def run_replay(path: str, *, theme: str | None = None, speed: float = 1.0) -> int:
     """Play a recording back in the app (space pauses, +/- speed, left/right seek)."""
     source = ReplaySource(path, speed)
-    return run_app(source, theme=theme, cluster_name=f"replay {Path(path).name}")
+
+    def recorded_now() -> float:
+        """The shown state's own time: data ages read as they were when recorded."""
+        states = source.recording
+        return states[min(source.index, len(states) - 1)].derived_at if states else time.time()
+
+    return run_app(
+        source, theme=theme, cluster_name=f"replay {Path(path).name}", clock=recorded_now
+    )
