@@ -96,7 +96,7 @@ def up(cfg: LabConfig, say: Progress = _say, keep_failed: bool = False) -> None:
     }
     python = sys.executable
     pythonpath = str(Path(hatui.__file__).resolve().parent.parent)
-    steps = _Steps(say, 8)
+    steps = _Steps(say, 9)
     try:
         _write_manifest(cfg, manifest)  # first, so a crash from here on is cleaned by `down`
         steps.run(
@@ -111,13 +111,15 @@ def up(cfg: LabConfig, say: Progress = _say, keep_failed: bool = False) -> None:
             lambda: _start_holders(cfg, manifest, python, pythonpath),
         )
         steps.run("starting sshd", lambda: _start_all(cfg, manifest, "sshd"))
+        steps.run("starting the kubelet placeholders", lambda: _start_all(cfg, manifest, "kubelet"))
         steps.run(
             f"starting etcd ({cfg.etcd_count} members) and waiting for quorum",
             lambda: _start_then(cfg, manifest, "etcd", _wait_etcd),
         )
         steps.run(
-            "starting the kube-apiserver stand-ins and waiting for /readyz",
-            lambda: _start_then(cfg, manifest, "kube-apiserver", _wait_readyz),
+            "starting the kube-apiserver stand-ins and waiting for /readyz, Ready nodes "
+            "and the leader leases",
+            lambda: _start_then(cfg, manifest, "kube-apiserver", _wait_api),
         )
         steps.run(f"starting {cfg.lb}", lambda: _start_all(cfg, manifest, cfg.lb))
         steps.run(
@@ -291,8 +293,64 @@ def forget_vip_mac(cfg: LabConfig) -> None:
     sh("ip", "neigh", "flush", "to", cfg.vip, "dev", cfg.root_link, check=False)
 
 
-def _wait_readyz(cfg: LabConfig) -> None:
-    _wait("every stand-in's /readyz", lambda: all(readyz(cfg, n)[0] == 200 for n in cfg.nodes), 30)
+def _admin_ctx(cfg: LabConfig) -> ssl.SSLContext:
+    """TLS with the kubeconfig's client certificate: what /api and /apis ask for."""
+    ctx = _api_ctx(cfg)
+    ctx.load_cert_chain(str(cfg.state / "pki" / "admin.crt"), str(cfg.state / "pki" / "admin.key"))
+    return ctx
+
+
+def kube_get(cfg: LabConfig, node: NodeSpec, path: str) -> tuple[int, dict | None]:
+    """GET an API path of one node's stand-in as the lab's admin: (status, JSON or None)."""
+    code, body = _get(f"https://{node.address}:{APISERVER_PORT}{path}", _admin_ctx(cfg))
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return code, None
+    return code, doc if isinstance(doc, dict) else None
+
+
+LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
+
+
+def lease_holders(cfg: LabConfig, node: NodeSpec) -> dict[str, str]:
+    """Lease name -> holderIdentity, as one node's stand-in serves them ({} on failure)."""
+    code, doc = kube_get(cfg, node, LEASE_PATH)
+    if code != 200 or doc is None:
+        return {}
+    out = {}
+    for item in doc.get("items") or []:
+        name = (item.get("metadata") or {}).get("name")
+        holder = (item.get("spec") or {}).get("holderIdentity")
+        if name and holder:
+            out[name] = holder
+    return out
+
+
+def nodes_ready(cfg: LabConfig, node: NodeSpec) -> dict[str, str]:
+    """Node name -> its Ready condition's status, as one node's stand-in serves them."""
+    code, doc = kube_get(cfg, node, "/api/v1/nodes")
+    if code != 200 or doc is None:
+        return {}
+    out = {}
+    for item in doc.get("items") or []:
+        ready = [c for c in item["status"]["conditions"] if c["type"] == "Ready"]
+        out[item["metadata"]["name"]] = ready[0]["status"] if ready else "?"
+    return out
+
+
+def _api_settled(cfg: LabConfig) -> bool:
+    """Every /readyz ok, every node Ready in every stand-in's eyes, both leases held."""
+    every_ready = {n.name: "True" for n in cfg.nodes}
+    for node in cfg.nodes:
+        if readyz(cfg, node)[0] != 200 or nodes_ready(cfg, node) != every_ready:
+            return False
+    holders = lease_holders(cfg, cfg.nodes[0])
+    return all(holders.get(name) for name in ("kube-controller-manager", "kube-scheduler"))
+
+
+def _wait_api(cfg: LabConfig) -> None:
+    _wait("/readyz, Ready nodes and both leases held", lambda: _api_settled(cfg), 40)
 
 
 def vip_holders(cfg: LabConfig) -> list[str]:
@@ -314,6 +372,8 @@ def _wait_vip(cfg: LabConfig) -> None:
 def _complete(cfg: LabConfig, manifest: dict) -> bool:
     hs = holders(manifest)
     if len(hs) != cfg.masters or not all(alive(p, s) for p, s in hs.values()):
+        return False
+    if not cfg.kubeconfig.exists():  # made by a hatui without the kubeconfig: build it anew
         return False
     try:
         states = node_states(cfg, manifest)
