@@ -25,3 +25,9 @@ class TransportError(HatuiError):
     """A remote command or channel failed (connect, auth, host key, timeout, exit status)."""
 
     title = "Transport error"
+
+
+class DrillError(HatuiError):
+    """A drill scenario is wrong (the message names file:line: field) or cannot be run."""
+
+    title = "Drill error"
