@@ -11,6 +11,7 @@ Prints the median (and 90th percentile) of:
     `ssh` for `ip -o addr`, one for the keepalived log (journalctl or the log file) and one
     for `curl -k .../readyz`: far fewer facts, one connection each;
   - the same hand checks with every ssh started at once (the best a shell script does).
+  - `hatui status` as a person types it (a new process: imports, connections, one sweep).
 Then the ratio of the medians. Loops are bounded (-n at most 100; hand checks at most 20).
 """
 
@@ -72,6 +73,15 @@ async def fresh_ssh(inv: Inventory, node: str, command: str) -> None:
         raise SystemExit(f"ssh {node} failed: {err.decode().strip()}")
 
 
+async def hatui_status(inventory: str) -> None:
+    """The whole `hatui status INVENTORY` command, a new process each time."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hatui", "status", inventory,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await proc.wait()
+
+
 async def by_hand(inv: Inventory) -> None:
     for m in inv.masters:
         for command in hand_commands(inv):
@@ -107,6 +117,7 @@ async def main() -> int:
 
         sweeps = await measure(one_sweep, n)
         connects = sum(link.connects for link in pool.statuses().values())
+    status_runs = await measure(lambda: hatui_status(args.inventory), min(n, 10))
     hand = await measure(lambda: by_hand(inv), n_hand)
     hand_parallel = await measure(lambda: by_hand_parallel(inv), n_hand)
 
@@ -114,6 +125,7 @@ async def main() -> int:
     print(f"{masters} masters; verdicts seen: {sorted(set(verdicts))}")
     print(f"{'one look at the whole control plane':<58} {'median ms':>9} {'p90 ms':>9} {'n':>5}")
     print(row("hatui sweep (all probes, persistent connections)", sweeps))
+    print(row("`hatui status` as typed (start, connect, sweep, print)", status_runs))
     print(row(f"by hand: {3 * masters} fresh ssh, one after the other", hand))
     print(row(f"by hand: {3 * masters} fresh ssh, all at once", hand_parallel))
     ratio = statistics.median(hand) / statistics.median(sweeps)

@@ -65,7 +65,7 @@ def test_table_of_a_healthy_lab(healthy_lab: Lab) -> None:
     print(proc.stdout)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    assert wall < 2.0  # connect, one sweep and print, as a user sees it
+    # how long it takes (well under 2 s on an idle machine) is benchmarks/bench_sweep.py's figure
     out = proc.stdout
     assert not ANSI.search(out)  # not a terminal: no colour codes
     vip = healthy_lab.cfg.vip
