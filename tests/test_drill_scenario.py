@@ -128,7 +128,7 @@ def test_seed003_confirms_only_the_quorum_breaking_isolate() -> None:
     s = load_scenario(EXAMPLES / "seed003-quorum-loss.yaml")
     injects = [st.action for st in s.steps if isinstance(st.action, Inject)]
     assert [(i.fault, i.node, i.confirm) for i in injects] == [
-        (FaultKind.ISOLATE, "m3", False),
+        (FaultKind.ISOLATE, "m1", False),
         (FaultKind.ISOLATE, "m2", True),
     ]
 
