@@ -27,11 +27,20 @@ from hatui.parsers.kube import parse_lease, parse_node_list
 from hatui.parsers.lvs import parse_ipvsadm
 from hatui.parsers.nginx import parse_nginx_error_log
 from hatui.parsers.vip import parse_ip_addr
+from hatui.stream.address import parse_monitor_line
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET_PARTS = ("891e", "2ab0")
 
 Parser = Callable[[str], object]
+
+
+def parse_monitor_lines(text: str) -> object:
+    """A stream's parser sees one line at a time: every line parsed (none may raise); the
+    first error, else the last line's value."""
+    results = [parse_monitor_line(ln) for ln in text.splitlines()] or [parse_monitor_line(text)]
+    return next((r for r in results if isinstance(r, ProbeError)), results[-1])
+
 
 PARSERS: dict[str, Parser] = {
     "keepalived-json": parse_keepalived_json,
@@ -39,6 +48,7 @@ PARSERS: dict[str, Parser] = {
     "keepalived-log": parse_keepalived_log,
     "keepalived-journal": parse_keepalived_log,
     "ip-o-addr": parse_ip_addr,
+    "ip-ts-monitor-address": parse_monitor_lines,
     "haproxy-show-stat": parse_haproxy_stat,
     "etcdctl-endpoint-status": parse_etcd_endpoint_status,
     "etcdctl-endpoint-health": parse_etcd_endpoint_health,
