@@ -23,6 +23,7 @@ import pytest
 from hatui.failover import FailoverOutcome
 from hatui.inventory import Inventory, load_inventory
 from hatui.stream import AddressChange, AddressEvent, Channel, StreamState, Watcher
+from hatui.stream.channel import HEARTBEAT
 from hatui.transport import SshPool
 from labkit import Lab
 
@@ -257,6 +258,22 @@ async def test_a_master_without_sshd_is_down_and_comes_back_by_itself(
                     10,
                 )
             assert watcher.streams()["m3"][Channel.ADDRESS].state is StreamState.DOWN
+
+            def leftovers() -> list[str]:
+                out = lab.sh("m3", "ps -eo stat=,args=")
+                return [
+                    ln
+                    for ln in out.splitlines()
+                    if ln.split(None, 1)[-1].startswith(("ip -ts -o monitor", "tail -n 0 -F"))
+                    and not ln.lstrip().startswith("Z")
+                ]
+
+            # the killed session's commands end by themselves at their next heartbeat
+            ended = time.monotonic()
+            await until(
+                "m3's orphaned stream commands gone", lambda: not leftovers(), 3 * HEARTBEAT
+            )
+            print(f"m3's orphaned stream commands gone after {time.monotonic() - ended:.1f}s")
         finally:
             restarted = time.time()  # before: the pool may reconnect while `start` returns
             await asyncio.to_thread(lab.svc, "m3", "start", "sshd")

@@ -26,6 +26,13 @@ log = logging.getLogger("hatui.stream")
 READY_MARK = "hatui-stream-ready"
 """Printed by the node before the channel's command: the channel is open from then on."""
 
+ALIVE_MARK = "hatui-stream-alive"
+HEARTBEAT = 5.0
+"""Seconds between two heartbeat lines from the node. A quiet `ip monitor` or `tail -F`
+writes nothing for hours, so when the connection dies without hatui ending its commands
+(hatui killed, the network cut), nothing would tell them: the heartbeat's write fails on the
+closed channel and ends the whole command on the node."""
+
 POLL = 0.25
 """Seconds between two looks at a down link's state (no I/O: the pool reconnects)."""
 
@@ -44,9 +51,21 @@ class LineHandler(Protocol):
         """One line of the command's stdout, received at `received` (jump host clock)."""
 
 
-def channel_command(command: str) -> str:
-    """`command` preceded by the ready marker."""
-    return f"echo {READY_MARK}; {command}"
+def channel_command(command: str, heartbeat: float = HEARTBEAT) -> str:
+    """`command` preceded by the ready marker, with a heartbeat beside it (see HEARTBEAT).
+
+    The heartbeat loop ignores SIGPIPE so that a failed write ends the loop, which then
+    ends the process group (this command's only: sshd gives each session its own). When the
+    command itself ends (or calls `exit`), an EXIT trap ends the loop too (its `sleep` does
+    not hold stdout), so the channel still closes at once with the command's exit status.
+    """
+    return (
+        f"echo {READY_MARK}; "
+        f"( trap '' PIPE; while sleep {heartbeat:g} >/dev/null 2>&1; echo {ALIVE_MARK}; "
+        "do :; done; kill -TERM 0 ) & "
+        "hatui_alive=$!; trap 'kill $hatui_alive 2>/dev/null' EXIT; "
+        f"{command}"
+    )
 
 
 async def follow(
@@ -97,6 +116,8 @@ async def follow(
             try:
                 async for text in lines:
                     received = clock()
+                    if text == ALIVE_MARK:
+                        continue
                     if ready:
                         handler.line(text, received)
                     elif text == READY_MARK:  # what a login shell prints before it is not ours
