@@ -120,7 +120,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo(cfg, theme=args.theme, record=args.record, keep=args.keep)
 
 
-SUBCOMMANDS = ("open", "status", "replay", "lab", "demo", "fault", "clear")
+SUBCOMMANDS = ("open", "status", "replay", "lab", "demo", "fault", "clear", "drill")
 
 
 def _app_parsers(sub: argparse._SubParsersAction) -> None:
@@ -155,6 +155,7 @@ def _run_open(args: argparse.Namespace) -> int:
         cluster_name=inventory.cluster,
         faults=source.fault_manager(read_only=args.read_only),
         dry_run=args.dry_run,
+        watcher=source.watcher,
     )
 
 
@@ -165,12 +166,13 @@ def _run_replay(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .drill_cmd import add_drill_parser
     from .fault_cmd import add_fault_parsers
     from .status_cmd import add_status_parser
 
     parser = argparse.ArgumentParser(
         prog="hatui",
-        usage="hatui INVENTORY | hatui {demo,status,replay,lab,fault,clear} ...",
+        usage="hatui INVENTORY | hatui {demo,status,replay,lab,fault,clear,drill} ...",
         description="Watch a Kubernetes HA control plane: VIP, LB, etcd, API.",
     )
     sub = parser.add_subparsers(dest="command")
@@ -179,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     _lab_parser(sub)
     _demo_parser(sub)
     add_fault_parsers(sub)
+    add_drill_parser(sub)
     return parser
 
 
@@ -205,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             from .fault_cmd import run_fault
 
             return run_fault(args)
+        if args.command == "drill":
+            from .drill_cmd import run_drill
+
+            return run_drill(args)
         parser.print_help()
         return 2
     except HatuiError as e:

@@ -113,6 +113,7 @@ def run_demo(
             record=record,
             cluster_name=inventory.cluster,
             faults=source.fault_manager(),
+            watcher=source.watcher,
         )
     except KeyboardInterrupt:
         say("interrupted")

@@ -7,6 +7,7 @@ before and after (iptables rules and services).
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +36,10 @@ def app_on(lab: Lab, *, read_only: bool = False) -> HatuiApp:
     inventory = load_inventory(lab.inventory)
     source = LiveSource(inventory, interval=0.5)
     return HatuiApp(
-        source, cluster_name=inventory.cluster, faults=source.fault_manager(read_only=read_only)
+        source,
+        cluster_name=inventory.cluster,
+        faults=source.fault_manager(read_only=read_only),
+        watcher=source.watcher,
     )
 
 
@@ -83,6 +87,13 @@ async def test_inject_with_f_and_clear_with_x(healthy_lab: Lab) -> None:
             lambda t: "FAULTS (1)" in t and f"VIP {healthy_lab.cfg.vip} on m2" in t, 40,
         )  # fmt: skip
         assert "FAULTS (1)" in text and "apiserver-reject on m1" in text
+        # the streams measured it: the VIP move, the gap and the API outage, with numbers
+        text = await until(
+            pilot, app, "the measured failover",
+            lambda t: re.search(r"\(apiserver-reject on m1\): moved VIP m1 -> m2 · VIP on m2 "
+                                r"after [0-9.]+s · gap [0-9.]+s", t) is not None, 20,
+        )  # fmt: skip
+        assert re.search(r"API outage [0-9.]+s", text) and "detected after" in text
         assert any(
             e.text.startswith("fault injected: apiserver-reject on m1") for e in app.timeline
         )

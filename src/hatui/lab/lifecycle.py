@@ -186,6 +186,11 @@ def _start_holders(cfg: LabConfig, manifest: dict, python: str, pythonpath: str)
                 node.name,
                 "--dir",
                 str(cfg.node_dir(node.name)),
+                # hatui's python and source stay visible in the node wherever they are
+                "--keep",
+                str(Path(sys.prefix).resolve()),
+                "--keep",
+                str(Path(pythonpath).resolve()),
             ],
             stdin=subprocess.DEVNULL,
             stdout=log,

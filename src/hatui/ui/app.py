@@ -27,8 +27,10 @@ from hatui.errors import HatuiError
 from hatui.faults import FaultManager
 from hatui.model import ClusterState
 from hatui.recording import Recorder, ReplaySource
+from hatui.stream.watcher import Watcher
 from hatui.themes import DEFAULT_THEME, ThemeFailure, ThemeFile, load_themes
 from hatui.timeline import Event, EventKind, Severity, diff
+from hatui.ui.failover_pane import FailoverPane
 from hatui.ui.fault_screens import (
     ALL,
     QUIT_CLEAR,
@@ -48,6 +50,8 @@ from hatui.ui.topology_pane import TopologyPane
 ROOMY_HEIGHT = 40
 """From this many rows on, the header lists every reason and the panes get more room."""
 MAX_EVENTS = 500
+MEASURE_SECONDS = 40.0
+"""How long the fast API probe runs after a fault is injected or cleared."""
 
 KEY_NAMES = {"question_mark": "?", "plus": "+", "equals_sign": "=", "minus": "-", "space": "space"}
 """How the help screen writes Textual's key names."""
@@ -131,6 +135,7 @@ class HatuiApp(App[int]):
         exit_on_signals: bool = False,
         faults: FaultManager | None = None,
         dry_run: bool = False,
+        watcher: Watcher | None = None,
     ) -> None:
         self.hatui_themes: list[ThemeFile]
         self.theme_failures: list[ThemeFailure]
@@ -144,6 +149,11 @@ class HatuiApp(App[int]):
         """Injects and clears faults (None: replay, or no cluster to act on)."""
         self.dry_run = dry_run
         """Fault dialogs show the exact commands and run nothing."""
+        self.watcher = watcher
+        """Streams giving failover figures after a fault is injected or cleared."""
+        self._failover: tuple[str, float] | None = None
+        """(what, t0) of the failover being measured or shown last."""
+        self._failover_logged = True
         self.exit_on_signals = exit_on_signals
         """SIGTERM and SIGHUP (terminal closed) quit cleanly: SSH closed, recording flushed."""
         self.recorder = Recorder(record) if record else None
@@ -172,6 +182,7 @@ class HatuiApp(App[int]):
     def compose(self) -> ComposeResult:
         yield HeaderPane(self.cluster_name, self.clock, id="header")
         yield FaultsPane(id="faults")
+        yield FailoverPane(id="failover")
         yield TopologyPane(id="topology")
         with Horizontal(id="row-top"):
             yield VrrpPane(id="vrrp")
@@ -212,7 +223,9 @@ class HatuiApp(App[int]):
         if header is None:
             return
         if self.faults is not None:
-            self.main.query_one(FaultsPane).show(self.faults.active(), self.clock())
+            for pane in self.main.query(FaultsPane):
+                pane.show(self.faults.active(), self.clock())
+        self._show_failover()
         if isinstance(self.source, PlaybackControls):
             header.position = self.source.position()
         if self.state is None and isinstance(self.source, LinkReporting):
@@ -284,6 +297,28 @@ class HatuiApp(App[int]):
         for log in self.main.query(EventLog):
             log.events = tuple(self.timeline)
 
+    def _measure(self, what: str, t0: float) -> None:
+        """Measure the failover a fault (or its clearing) at `t0` causes, from the streams."""
+        if self.watcher is None:
+            return
+        try:
+            self.watcher.probe_api_fast(True, duration=MEASURE_SECONDS)
+        except RuntimeError:  # the streams are not started (no connection yet)
+            return
+        self._failover, self._failover_logged = (what, t0), False
+
+    def _show_failover(self) -> None:
+        if self.watcher is None or self._failover is None:
+            return
+        what, t0 = self._failover
+        figures = self.watcher.measure(t0)
+        running = self.watcher.api_probing
+        for pane in self.main.query(FailoverPane):
+            pane.show(what, figures, running=running)
+        if not running and not self._failover_logged:
+            self._failover_logged = True
+            self._event(f"failover after {what}: {figures.summary()}")
+
     def action_fault(self) -> None:
         name = self.main.query_one(VrrpPane).selected_node()
         if name is None or self.faults is None:
@@ -309,11 +344,13 @@ class HatuiApp(App[int]):
                 FaultConfirmScreen(plan, consequence, dry_run=self.dry_run)
             ):
                 return
+            t0 = time.time()
             record = await self.faults.inject(plan, state=state, confirmed=consequence is not None)
         except HatuiError as e:
             self.notify(str(e), title=e.title, severity="error", timeout=15)
             return
         self._event(f"fault injected: {plan.title()} (id {record.fault_id})", Severity.BAD)
+        self._measure(plan.title(), t0)
         self._tick()
 
     def action_clear_faults(self) -> None:
@@ -335,6 +372,7 @@ class HatuiApp(App[int]):
     async def _clear(self, fault_id: str | None) -> bool:
         """Clear one fault (or all); True when every one is cleared."""
         assert self.faults is not None
+        t0 = time.time()
         try:
             if fault_id is None:
                 results = await self.faults.clear_all()
@@ -350,6 +388,8 @@ class HatuiApp(App[int]):
             else:
                 self._event(f"fault NOT cleared: {title}: {r.message}", Severity.BAD)
                 self.notify(r.message, title=f"{title} not cleared", severity="error")
+        if any(r.ok and r.by == "hatui" for r in results):
+            self._measure("clearing " + ", ".join(r.record.plan.title() for r in results), t0)
         self._tick()
         return all(r.ok for r in results)
 
@@ -446,6 +486,7 @@ def run_app(
     faults: FaultManager | None = None,
     dry_run: bool = False,
     clock: Callable[[], float] = time.time,
+    watcher: Watcher | None = None,
 ) -> int:
     """Run the app on `source` until the person quits; the exit code for the CLI."""
     app = HatuiApp(
@@ -457,6 +498,7 @@ def run_app(
         exit_on_signals=True,
         faults=faults,
         dry_run=dry_run,
+        watcher=watcher,
     )
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

@@ -14,6 +14,7 @@ from hatui.collector import Collector
 from hatui.faults import FaultManager
 from hatui.inventory import Inventory
 from hatui.model import ClusterState
+from hatui.stream.watcher import Watcher
 from hatui.transport import LinkState, SshPool
 
 from .source import LinkPhase, LinkStatus
@@ -33,6 +34,8 @@ class LiveSource:
         self.interval = interval
         self.pool = SshPool(inventory)
         """Made here (not started) so a `FaultManager` can share it from the start."""
+        self.watcher = Watcher(self.pool, inventory)
+        """Streams (VIP, keepalived log, the fast API probe): failover figures."""
         self._pool: SshPool | None = None
         self._collector: Collector | None = None
 
@@ -47,12 +50,14 @@ class LiveSource:
             # connect timeout; the header shows each node's progress meanwhile), so the first
             # state is a real one, not every node "connecting"
             await self._pool.start(wait=True)
+            await self.watcher.start()
             self._collector = Collector(self._pool, self.inventory, interval=self.interval)
             async for state in self._collector.states():
                 yield state
         finally:
             if self._collector is not None:
                 self._collector.stop()
+            await self.watcher.stop()
             await self._pool.close()
 
     def link_statuses(self) -> Sequence[LinkStatus]:
