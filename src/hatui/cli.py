@@ -135,6 +135,9 @@ def _app_parsers(sub: argparse._SubParsersAction) -> None:
     op.add_argument(
         "--dry-run", action="store_true", help="fault dialogs show the commands, run nothing"
     )
+    op.add_argument(
+        "--drill", metavar="SCENARIO", help="a drill scenario (examples/drills/) that D runs"
+    )
     rp = sub.add_parser("replay", help="play a recording back in the app (no root, no SSH)")
     rp.add_argument("file")
     rp.add_argument("--theme")
@@ -147,6 +150,12 @@ def _run_open(args: argparse.Namespace) -> int:
     from .ui.live import LiveSource
 
     inventory = load_inventory(args.inventory)
+    drill = None
+    if args.drill:
+        from .drill.scenario import check_nodes, load_scenario
+
+        drill = load_scenario(args.drill)
+        check_nodes(drill, [m.name for m in inventory.masters])
     source = LiveSource(inventory, interval=args.interval)
     return run_app(
         source,
@@ -156,6 +165,8 @@ def _run_open(args: argparse.Namespace) -> int:
         faults=source.fault_manager(read_only=args.read_only),
         dry_run=args.dry_run,
         watcher=source.watcher,
+        drill=drill,
+        inventory=inventory,
     )
 
 

@@ -103,6 +103,7 @@ async def test_palette_reaches_every_action() -> None:
             "seek_forward",
             "fault",
             "clear_faults",
+            "run_drill",
         }:
             continue  # quit is Textual's own; playback only replaying; faults only live
         assert binding.description in titles, action  # type: ignore[union-attr]

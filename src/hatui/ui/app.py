@@ -23,13 +23,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 from textual.worker import Worker, WorkerState
 
+from hatui.drill.report import summary
+from hatui.drill.runner import DrillRunner
+from hatui.drill.scenario import Scenario
 from hatui.errors import HatuiError
 from hatui.faults import FaultManager
+from hatui.inventory import Inventory
 from hatui.model import ClusterState
 from hatui.recording import Recorder, ReplaySource
 from hatui.stream.watcher import Watcher
 from hatui.themes import DEFAULT_THEME, ThemeFailure, ThemeFile, load_themes
 from hatui.timeline import Event, EventKind, Severity, diff
+from hatui.ui.drill_view import DrillConfirmScreen, DrillPane
 from hatui.ui.failover_pane import FailoverPane
 from hatui.ui.fault_screens import (
     ALL,
@@ -82,6 +87,13 @@ class HatuiApp(App[int]):
             tooltip="Inject a fault on the node under the cursor (shows its commands first)",
         ),
         Binding("x", "clear_faults", "Clear", id="clear", tooltip="Clear one or all faults"),
+        Binding(
+            "D",
+            "run_drill",
+            "Drill",
+            id="drill",
+            tooltip="Run the --drill scenario, its steps ticking by (shows them first)",
+        ),
         Binding(
             "space",
             "toggle_pause",
@@ -136,6 +148,8 @@ class HatuiApp(App[int]):
         faults: FaultManager | None = None,
         dry_run: bool = False,
         watcher: Watcher | None = None,
+        drill: Scenario | None = None,
+        inventory: Inventory | None = None,
     ) -> None:
         self.hatui_themes: list[ThemeFile]
         self.theme_failures: list[ThemeFailure]
@@ -154,6 +168,9 @@ class HatuiApp(App[int]):
         self._failover: tuple[str, float] | None = None
         """(what, t0) of the failover being measured or shown last."""
         self._failover_logged = True
+        self.drill = drill
+        """The scenario `D` runs (with `inventory`, the faults' and the streams' cluster)."""
+        self.inventory = inventory
         self.exit_on_signals = exit_on_signals
         """SIGTERM and SIGHUP (terminal closed) quit cleanly: SSH closed, recording flushed."""
         self.recorder = Recorder(record) if record else None
@@ -183,6 +200,7 @@ class HatuiApp(App[int]):
         yield HeaderPane(self.cluster_name, self.clock, id="header")
         yield FaultsPane(id="faults")
         yield FailoverPane(id="failover")
+        yield DrillPane(id="drill")
         yield TopologyPane(id="topology")
         with Horizontal(id="row-top"):
             yield VrrpPane(id="vrrp")
@@ -283,6 +301,10 @@ class HatuiApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in PLAYBACK_ACTIONS:
             return isinstance(self.source, PlaybackControls) and self.screen is self.main
+        if action == "run_drill":
+            if self.drill is None or self.faults is None or self.inventory is None:
+                return False
+            return None if self.faults.read_only else True
         if action in ("fault", "clear_faults"):
             # shown but disabled when read-only; hidden where there is nothing to act on
             if self.faults is None:
@@ -351,6 +373,39 @@ class HatuiApp(App[int]):
             return
         self._event(f"fault injected: {plan.title()} (id {record.fault_id})", Severity.BAD)
         self._measure(plan.title(), t0)
+        self._tick()
+
+    def action_run_drill(self) -> None:
+        if self.drill is not None:
+            self._drill_worker(self.drill)
+
+    @work(exclusive=True, group="faults", exit_on_error=False)
+    async def _drill_worker(self, scenario: Scenario) -> None:
+        assert self.faults is not None and self.inventory is not None
+        if not await self.push_screen_wait(DrillConfirmScreen(scenario)):
+            return
+        pane = self.main.query_one(DrillPane)
+        pane.begin(scenario)
+        self._event(f"drill {scenario.name!r} started")
+        try:
+            runner = DrillRunner(
+                scenario,
+                self.inventory,
+                self.faults.transport,
+                faults=self.faults,
+                watcher=self.watcher,
+                on_step_start=pane.step_started,
+                on_step=pane.step_done,
+            )
+            result = await runner.run()
+        except HatuiError as e:
+            pane.end(f"drill could not run: {e}", False)
+            self.notify(str(e), title=e.title, severity="error", timeout=15)
+            return
+        ok = result.outcome.value == "passed"
+        head = summary(result).splitlines()[0]
+        pane.end(head, ok)
+        self._event(summary(result).replace("\n", "; "), Severity.GOOD if ok else Severity.BAD)
         self._tick()
 
     def action_clear_faults(self) -> None:
@@ -487,6 +542,8 @@ def run_app(
     dry_run: bool = False,
     clock: Callable[[], float] = time.time,
     watcher: Watcher | None = None,
+    drill: Scenario | None = None,
+    inventory: Inventory | None = None,
 ) -> int:
     """Run the app on `source` until the person quits; the exit code for the CLI."""
     app = HatuiApp(
@@ -499,6 +556,8 @@ def run_app(
         faults=faults,
         dry_run=dry_run,
         watcher=watcher,
+        drill=drill,
+        inventory=inventory,
     )
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

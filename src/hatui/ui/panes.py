@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
@@ -40,7 +41,10 @@ class StatePane(Vertical):
 
     def watch_state(self, state: ClusterState | None) -> None:
         if state is not None:
-            self.render_state(state)
+            try:
+                self.render_state(state)
+            except NoMatches:
+                pass  # the app is shutting down: its widgets are being removed
 
     def render_state(self, state: ClusterState) -> None:
         self.query_one(".pane-body", Static).update(self.body(state))
@@ -77,10 +81,13 @@ class HeaderPane(Vertical):
         self.redraw()
 
     def redraw(self) -> None:
+        try:
+            line = self.query_one("#header-line", Static)
+            reason = self.query_one("#header-reason", Static)
+            more = self.query_one("#header-reasons", Static)
+        except NoMatches:
+            return  # the app is shutting down: its widgets are being removed
         state = self.state
-        line = self.query_one("#header-line", Static)
-        reason = self.query_one("#header-reason", Static)
-        more = self.query_one("#header-reasons", Static)
         parts: list[Content | str] = [word(self.cluster_name, None), "  "]
         if state is None and self.failure:
             line.update(Content.assemble(*parts, word("no data", "$verdict-down")))
@@ -417,6 +424,5 @@ class EventLog(Vertical):
             )
             for e in sorted(events, key=lambda e: -e.at)  # stable: a sweep's own order kept
         ]
-        self.query_one("#events-body", Static).update(
-            Content("\n").join(lines) if lines else Content("no change yet")
-        )
+        for body in self.query("#events-body").results(Static):  # none while shutting down
+            body.update(Content("\n").join(lines) if lines else Content("no change yet"))
