@@ -48,6 +48,11 @@ class FaultMenuScreen(ModalScreen[FaultKind | None]):
             )
             yield Static("Enter: review its commands first · Esc: cancel", classes="dialog-help")
 
+    def on_mount(self) -> None:
+        menu = self.query_one("#fault-menu", OptionList)
+        menu.highlighted = 0  # the first fault, so Enter and arrows act from a known place
+        menu.focus()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(FaultKind(str(event.option.id)))
 
@@ -107,6 +112,11 @@ class FaultClearScreen(ModalScreen[str | None]):
             yield Static(word("Clear faults hatui injected", "$accent"), classes="dialog-title")
             yield OptionList(*options, id="clear-menu")
             yield Static("Enter: clear · Esc: cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        menu = self.query_one("#clear-menu", OptionList)
+        menu.highlighted = 0  # "all"
+        menu.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(str(event.option.id))
