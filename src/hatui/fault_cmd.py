@@ -15,8 +15,9 @@ import asyncio
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
+from hatui.cli_usage import usage_exits_4
 from hatui.errors import HatuiError, InventoryError
 from hatui.faults import (
     DEFAULT_TTL,
@@ -78,31 +79,6 @@ def _fault_id(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def _usage_exits_4(parser: argparse.ArgumentParser) -> None:
-    """Usage errors exit 4 as documented (argparse's own 2 means "refused by a guard").
-
-    Unknown arguments are refused here too, so that they do not reach the top-level
-    parser (which would exit with 2).
-    """
-
-    def error(message: str) -> NoReturn:
-        parser.print_usage(sys.stderr)
-        parser.exit(EXIT_USAGE, f"{parser.prog}: error: {message}\n")
-
-    original = parser.parse_known_args
-
-    def parse_known_args(
-        args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
-    ) -> tuple[argparse.Namespace, list[str]]:
-        parsed, extras = original(args, namespace)
-        if extras:
-            error(f"unrecognized arguments: {' '.join(extras)}")
-        return parsed, extras
-
-    parser.error = error  # type: ignore[method-assign]
-    parser.parse_known_args = parse_known_args  # type: ignore[method-assign,assignment]
-
-
 def _parser(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
@@ -116,7 +92,7 @@ def _parser(
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _usage_exits_4(p)
+    usage_exits_4(p)
     return p
 
 

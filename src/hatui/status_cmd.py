@@ -24,9 +24,10 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from hatui.cli_usage import usage_exits_4
 from hatui.errors import HatuiError, InventoryError
 from hatui.inventory import Inventory, load_inventory
 from hatui.model import ClusterState, NodeObservation, Probe, Verdict
@@ -100,31 +101,6 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def _usage_exits_4(parser: argparse.ArgumentParser) -> None:
-    """Make this parser's usage errors exit with 4, as documented (argparse says 2).
-
-    Arguments the status parser does not know are refused here too, so that they do not
-    reach the top-level parser (which would exit with 2).
-    """
-
-    def error(message: str) -> NoReturn:
-        parser.print_usage(sys.stderr)
-        parser.exit(EXIT_USAGE, f"{parser.prog}: error: {message}\n")
-
-    original = parser.parse_known_args
-
-    def parse_known_args(
-        args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
-    ) -> tuple[argparse.Namespace, list[str]]:
-        parsed, extras = original(args, namespace)
-        if extras:
-            error(f"unrecognized arguments: {' '.join(extras)}")
-        return parsed, extras
-
-    parser.error = error  # type: ignore[method-assign]
-    parser.parse_known_args = parse_known_args  # type: ignore[method-assign,assignment]
-
-
 def add_status_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `status` subcommand to hatui's subparsers (dispatch with `run_status`)."""
     p = sub.add_parser(
@@ -166,7 +142,7 @@ def add_status_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="bound every remote call to S seconds (default: the inventory's command_timeout)",
     )
     p.set_defaults(command="status")
-    _usage_exits_4(p)
+    usage_exits_4(p)
 
 
 def run_status(args: argparse.Namespace) -> int:
