@@ -142,7 +142,12 @@ async def test_quitting_with_a_fault_asks_and_clears(healthy_lab: Lab) -> None:
         await pilot.press("down", "down", "enter")  # keepalived-stop
         await pilot_wait(pilot, lambda: isinstance(app.screen, FaultConfirmScreen), 15)
         await pilot.press("y")
-        await until(pilot, app, "the fault", lambda t: "FAULTS (1)" in t, 30)  # injected
+        await until(  # injected: the event logged, the countdown shown (not "injecting…")
+            pilot, app, "the fault injected",
+            lambda t: "FAULTS (1)" in t and "injecting" not in t
+            and any(e.text.startswith("fault injected: keepalived-stop on m3")
+                    for e in app.timeline), 30,
+        )  # fmt: skip
         assert not healthy_lab.running("m3", "keepalived")
         await pilot.press("q")
         await pilot_wait(pilot, lambda: isinstance(app.screen, QuitScreen))

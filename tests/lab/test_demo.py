@@ -74,6 +74,9 @@ class Demo:
 def demos(tmp_path: Path) -> Iterator[list[Demo]]:
     if shutil.which("tmux") is None:
         pytest.fail("tmux is missing (scripts/install.sh installs it)")
+    # a run killed part way (a CI job cancelled mid-demo) may have left this reserved lab up:
+    # it is the tests' own name, so take it down rather than measure the next run against it
+    lifecycle.down(NAME, say=lambda m: None)
     started: list[Demo] = []
     try:
         yield started
