@@ -454,7 +454,7 @@ async def test_unreachable_master_is_reported_and_comes_back(
             assert len(probes) >= 6 and all(p.observed_at >= before for _, p in probes)
             assert all(p.error is None for _, p in probes), probes
         assert state.verdicts.vip_holders == ("m1",)
-        assert took < 1.5
+        assert took < inventory.ssh.connect_timeout  # it did not wait for m3's connect
         print(
             f"\nm3 reported unreachable {detected * 1000:.0f} ms after its session died; "
             f"sweep with m3 down: {took * 1000:.0f} ms"
