@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from hatui.failover import FailoverFigures
+from hatui.ui.redraw import update_if_changed
 from hatui.ui.words import word
 
 
@@ -42,4 +43,4 @@ class FailoverPane(Static):
 
     def show(self, title: str, figures: FailoverFigures, *, running: bool) -> None:
         self.display = True
-        self.update(figures_text(title, figures, running=running))
+        update_if_changed(self, figures_text(title, figures, running=running))

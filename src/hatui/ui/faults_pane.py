@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from hatui.faults.journal import ACTIVE, ARMED, PLANNED, FaultRecord
 from hatui.faults.ttl import format_duration
+from hatui.ui.redraw import update_if_changed
 from hatui.ui.words import word
 
 
@@ -37,4 +38,4 @@ class FaultsPane(Static):
                 ttl = format_duration(left) if left > 0 else "TTL over: clear to confirm"
             parts += [f"{r.fault_id} {r.plan.title()} ", word(ttl, "$backend-maint")]
         parts.append("   x: clear")
-        self.update(Content.assemble(*parts))
+        update_if_changed(self, Content.assemble(*parts))

@@ -22,6 +22,7 @@ from hatui.observations import ApiHealthObservation, ProbeError
 from hatui.parsers.redact import redact
 from hatui.timeline import Event, Severity, backend_statuses, vrrp_instance
 from hatui.ui import words
+from hatui.ui.redraw import rows_key, update_if_changed
 from hatui.ui.source import LinkStatus
 from hatui.ui.words import word
 
@@ -47,7 +48,7 @@ class StatePane(Vertical):
                 pass  # the app is shutting down: its widgets are being removed
 
     def render_state(self, state: ClusterState) -> None:
-        self.query_one(".pane-body", Static).update(self.body(state))
+        update_if_changed(self.query_one(".pane-body", Static), self.body(state))
 
     def body(self, state: ClusterState) -> Content:
         return Content("")
@@ -90,15 +91,18 @@ class HeaderPane(Vertical):
         state = self.state
         parts: list[Content | str] = [word(self.cluster_name, None), "  "]
         if state is None and self.failure:
-            line.update(Content.assemble(*parts, word("no data", "$verdict-down")))
-            reason.update(word(f"collecting stopped: {self.failure}", "$verdict-down"))
+            update_if_changed(line, Content.assemble(*parts, word("no data", "$verdict-down")))
+            update_if_changed(reason, word(f"collecting stopped: {self.failure}", "$verdict-down"))
             return
         if state is None:
-            line.update(Content.assemble(*parts, word("connecting…", "$verdict-unknown")))
-            reason.update(
+            update_if_changed(
+                line, Content.assemble(*parts, word("connecting…", "$verdict-unknown"))
+            )
+            update_if_changed(
+                reason,
                 Content(
                     "  ".join(f"{ln.node}: {ln.phase} {ln.detail}".strip() for ln in self.links)
-                )
+                ),
             )
             return
         v = state.verdicts
@@ -115,14 +119,14 @@ class HeaderPane(Vertical):
             parts += ["  ", word(f"(collecting stopped: {self.failure})", "$verdict-down")]
         elif self.ended:
             parts += ["  (source ended)"]
-        line.update(Content.assemble(*parts))
+        update_if_changed(line, Content.assemble(*parts))
         if v.reasons:
             extra = f" (+{len(v.reasons) - 1} more)" if len(v.reasons) > 1 else ""
-            reason.update(Content(f"why: {v.reasons[0]}{extra}"))
-            more.update(Content("\n".join(f"• {r}" for r in v.reasons)))
+            update_if_changed(reason, Content(f"why: {v.reasons[0]}{extra}"))
+            update_if_changed(more, Content("\n".join(f"• {r}" for r in v.reasons)))
         else:
-            reason.update(Content("why: every check passes"))
-            more.update(Content(""))
+            update_if_changed(reason, Content("why: every check passes"))
+            update_if_changed(more, Content(""))
 
 
 # -- VRRP ------------------------------------------------------------------------------------
@@ -142,6 +146,9 @@ class VrrpPane(StatePane):
     WIDE = 120
     """From this many columns on, the table also shows the last transition."""
 
+    _shown: object = None
+    """What the table shows (`rows_key`), so an unchanged sweep leaves it alone."""
+
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _: self.watch_state(self.state))
 
@@ -157,32 +164,35 @@ class VrrpPane(StatePane):
     def render_state(self, state: ClusterState) -> None:
         self._vars = self.app.get_css_variables()
         table = self.query_one(DataTable)
-        cursor = table.cursor_row
         columns = self.COLUMNS if self.app.size.width >= self.WIDE else self.COLUMNS[:-1]
-        if tuple(str(k.value) for k in table.columns) != columns:
-            table.clear(columns=True)
-            for name in columns:
-                table.add_column(name, key=name)
-        table.clear()
+        rows: list[tuple[str, list[Text]]] = []
         notes = []
         for n in state.nodes:
-            table.add_row(*self.row(state, n)[: len(columns)], key=n.name)
+            rows.append((n.name, self.row(state, n)[: len(columns)]))
             if not n.reachable:
                 notes.append(f"{n.name} unreachable: {n.unreachable_reason or 'unknown reason'}")
         names = {n.name for n in state.nodes}
         for s in state.spec.nodes:
             if s.name not in names:
-                table.add_row(
-                    self._cell(s.name),
-                    self._cell("?"),
-                    self._cell("not observed"),
-                    *[self._cell("") for _ in columns[3:]],
-                    key=s.name,
-                )
+                cells = [self._cell(s.name), self._cell("?"), self._cell("not observed")]
+                rows.append((s.name, cells + [self._cell("") for _ in columns[3:]]))
+        notes_widget = self.query_one("#vrrp-notes", Static)
+        update_if_changed(notes_widget, Content("\n".join(notes)))
+        notes_widget.display = bool(notes)
+        key = rows_key(columns, rows)
+        if key == self._shown:
+            return  # the same rows: refilling the table would only cost a redraw
+        self._shown = key
+        cursor = table.cursor_row
+        if tuple(str(k.value) for k in table.columns) != columns:
+            table.clear(columns=True)
+            for name in columns:
+                table.add_column(name, key=name)
+        table.clear()
+        for name, cells in rows:
+            table.add_row(*cells, key=name)
         if state.nodes:
             table.move_cursor(row=min(cursor, table.row_count - 1))
-        self.query_one("#vrrp-notes", Static).update(Content("\n".join(notes)))
-        self.query_one("#vrrp-notes", Static).display = bool(notes)
 
     def row(self, state: ClusterState, n: NodeObservation) -> list[Text]:
         v = state.verdicts
@@ -425,4 +435,6 @@ class EventLog(Vertical):
             for e in sorted(events, key=lambda e: -e.at)  # stable: a sweep's own order kept
         ]
         for body in self.query("#events-body").results(Static):  # none while shutting down
-            body.update(Content("\n").join(lines) if lines else Content("no change yet"))
+            update_if_changed(
+                body, Content("\n").join(lines) if lines else Content("no change yet")
+            )
