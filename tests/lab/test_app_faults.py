@@ -20,6 +20,7 @@ from hatui.ui.fault_screens import FaultConfirmScreen, FaultMenuScreen, QuitScre
 from hatui.ui.live import LiveSource
 from labkit import Lab
 from ui.harness import screen_text
+from ui.harness import until_shown as until
 from ui.harness import wait_for as pilot_wait
 
 SIZE = (120, 40)
@@ -49,16 +50,6 @@ def snapshot(lab: Lab, node: str) -> tuple[str, dict[str, bool]]:
     return rules, {
         u: lab.running(node, u) for u in UNITS if u != "etcd" or lab.node(node).etcd_member
     }
-
-
-async def until(pilot, app: HatuiApp, what: str, pred, timeout: float) -> str:  # type: ignore[no-untyped-def]
-    try:
-        await pilot_wait(pilot, lambda: pred(screen_text(app)), timeout)
-    except AssertionError:
-        raise AssertionError(
-            f"{what} not on screen after {timeout}s:\n{screen_text(app)}"
-        ) from None
-    return screen_text(app)
 
 
 async def select_row(pilot, app: HatuiApp, row: int) -> None:  # type: ignore[no-untyped-def]

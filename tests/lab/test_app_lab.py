@@ -7,15 +7,13 @@ hand in the nodes (labkit), as an operator would, and the `healthy_lab` fixture 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from hatui.inventory import load_inventory
 from hatui.model import Verdict
 from hatui.ui import HatuiApp
 from hatui.ui.live import LiveSource
 from labkit import Lab
-from ui.harness import screen_text
-from ui.harness import wait_for as pilot_wait
+from ui.harness import until_shown as until
 
 TAG = "hatui:test"
 SIZE = (100, 30)
@@ -24,19 +22,6 @@ SIZE = (100, 30)
 def live_app(lab: Lab) -> HatuiApp:
     inventory = load_inventory(lab.inventory)
     return HatuiApp(LiveSource(inventory, interval=0.5), cluster_name=inventory.cluster)
-
-
-async def until(
-    pilot, app: HatuiApp, what: str, pred: Callable[[str], bool], timeout: float
-) -> str:  # type: ignore[no-untyped-def]
-    """Wait until the screen text satisfies `pred`; fail naming what and showing the screen."""
-    try:
-        await pilot_wait(pilot, lambda: pred(screen_text(app)), timeout)
-    except AssertionError:
-        raise AssertionError(
-            f"{what} not on screen after {timeout}s:\n{screen_text(app)}"
-        ) from None
-    return screen_text(app)
 
 
 async def sh(lab: Lab, node: str, cmd: str) -> str:

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -28,6 +28,7 @@ from hatui.observations import ConditionStatus, KubeApiObservation, KubeNodeList
 from hatui.probes import KubeApi
 from hatui.transport import SshPool
 from labkit import Lab
+from pollkit import sweep_until
 
 pytestmark = pytest.mark.lab
 
@@ -44,28 +45,6 @@ def inventory(lab: Lab) -> Inventory:
 async def pool(inventory: Inventory) -> AsyncIterator[SshPool]:
     async with SshPool(inventory) as p:
         yield p
-
-
-async def sweep_until(
-    pool: SshPool,
-    inventory: Inventory,
-    what: str,
-    predicate: Callable[[ClusterState], bool],
-    timeout: float,
-) -> ClusterState:
-    """Sweep until `predicate(state)`; fail naming what did not happen and what was seen."""
-    deadline = time.monotonic() + timeout
-    state = await sweep(pool, inventory)
-    while not predicate(state):
-        if time.monotonic() > deadline:
-            v = state.verdicts
-            raise AssertionError(
-                f"timed out after {timeout:.0f}s waiting for {what}: {state.verdict} "
-                f"{v.reasons} leaders {v.controller_manager_leader}/{v.scheduler_leader}"
-            )
-        await asyncio.sleep(0.5)
-        state = await sweep(pool, inventory)
-    return state
 
 
 def kube(state: ClusterState) -> KubeApiObservation:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import pytest
 
@@ -31,6 +31,7 @@ from hatui.probes import probe_keepalived
 from hatui.transport import CommandResult, LinkState, NodeLink, SshPool
 from hatui.transport.ssh_pool import STABLE_AFTER
 from labkit import Lab
+from pollkit import sweep_until
 
 pytestmark = pytest.mark.lab
 
@@ -51,27 +52,6 @@ async def pool(inventory: Inventory) -> AsyncIterator[SshPool]:
 async def node_sh(lab: Lab, node: str, cmd: str, check: bool = True) -> str:
     """labkit's ground-truth shell, off the event loop so the pool keeps running."""
     return await asyncio.to_thread(lab.sh, node, cmd, check)
-
-
-async def sweep_until(
-    pool: SshPool,
-    inventory: Inventory,
-    what: str,
-    predicate: Callable[[ClusterState], bool],
-    timeout: float,
-) -> ClusterState:
-    """Sweep until `predicate(state)`; fail naming what did not happen and what was seen."""
-    deadline = time.monotonic() + timeout
-    state = await sweep(pool, inventory)
-    while not predicate(state):
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout:.0f}s waiting for {what}: "
-                f"{state.verdict} {state.verdicts.reasons}"
-            )
-        await asyncio.sleep(0.25)
-        state = await sweep(pool, inventory)
-    return state
 
 
 def node(state: ClusterState, name: str) -> NodeObservation:

@@ -9,12 +9,11 @@ candidate holders' network namespaces (`ip -n`, no SSH), and changes the lab thr
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import re
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from hatui.stream import AddressChange, AddressEvent, Channel, StreamState, Watc
 from hatui.stream.channel import HEARTBEAT
 from hatui.transport import SshPool
 from labkit import Lab
+from pollkit import until
 
 pytestmark = pytest.mark.lab
 
@@ -44,22 +44,6 @@ log's 1-second times could be off by up to a second, and the move itself takes 5
 _MONITOR = re.compile(
     r"^\[(?P<ts>[\d\-T:.]+)\]\s+(?P<deleted>Deleted\s+)?\d+:\s+\S+\s+inet\s+(?P<ip>[\d.]+)/"
 )
-
-
-async def until(
-    what: str, predicate: Callable[[], object], timeout: float, every: float = 0.1
-) -> object:
-    """Poll `predicate` (sync or async) until truthy; fail naming what did not happen."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if inspect.isawaitable(last):
-            last = await last
-        if last:
-            return last
-        await asyncio.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
 class Truth:

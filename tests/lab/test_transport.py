@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import ipaddress
 import re
 import statistics
@@ -37,25 +36,9 @@ from hatui.transport import (
 )
 from hatui.transport.ssh_pool import STABLE_AFTER
 from labkit import Lab
+from pollkit import until
 
 pytestmark = pytest.mark.lab
-
-
-async def until(
-    what: str, predicate: Callable[[], object], timeout: float, every: float = 0.05
-) -> object:
-    """Poll `predicate` (sync, or returning an awaitable) until truthy; fail naming what
-    did not happen."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if inspect.isawaitable(last):
-            last = await last
-        if last:
-            return last
-        await asyncio.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.1f}s waiting for {what} (last: {last!r})")
 
 
 async def node_sh(lab: Lab, node: str, cmd: str, check: bool = True) -> str:

@@ -25,3 +25,16 @@ def screen_text(app: App[object]) -> str:
     """What the terminal shows right now, as plain text (one line per row)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(seg.text for seg in strip).rstrip() for strip in strips)
+
+
+async def until_shown(
+    pilot: Pilot[object], app: App[object], what: str, pred: Callable[[str], bool], timeout: float
+) -> str:
+    """Until the screen's text satisfies `pred`; fails naming `what` and showing the screen."""
+    try:
+        await wait_for(pilot, lambda: pred(screen_text(app)), timeout)
+    except AssertionError:
+        raise AssertionError(
+            f"{what} not on screen after {timeout}s:\n{screen_text(app)}"
+        ) from None
+    return screen_text(app)
