@@ -317,9 +317,12 @@ async def test_two_etcd_members_stopped_lose_quorum(
     state = await sweep_until(
         pool,
         inventory,
-        "QUORUM-LOST with every readyz failing",
+        "QUORUM-LOST with every readyz failing and m1 stepped down",
         lambda s: (
             s.verdict is Verdict.QUORUM_LOST
+            # m1 stays leader until its election timeout shows it lost its peers
+            and s.verdicts.etcd is not None
+            and s.verdicts.etcd.leader is None
             and all(
                 (r := node(s, n).readyz) is not None and r.value is not None and not r.value.ok
                 for n in ("m1", "m2", "m3")
