@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from .errors import HatuiError
+
+if TYPE_CHECKING:
+    from .lab.config import LabConfig
 
 
 def _lab_parser(sub: argparse._SubParsersAction) -> None:
@@ -48,22 +52,9 @@ def _lab_parser(sub: argparse._SubParsersAction) -> None:
 
 def _run_lab(args: argparse.Namespace) -> int:
     from .lab import lifecycle
-    from .lab.config import LabConfig
 
     if args.lab_command == "up":
-        try:
-            cfg = LabConfig(
-                masters=args.masters,
-                lb=args.lb,
-                vrrp=args.vrrp,
-                subnet=args.subnet,
-                name=args.name,
-                etcd_members=args.etcd_members,
-                inventory_path=args.inventory,
-            )
-        except ValueError as e:
-            raise SystemExit(f"hatui lab up: {e}") from None
-        lifecycle.up(cfg, keep_failed=args.keep_failed)
+        lifecycle.up(_lab_config(args, "lab up"), keep_failed=args.keep_failed)
         return 0
     if args.lab_command == "down":
         lifecycle.down(args.name)
@@ -104,20 +95,27 @@ def _demo_parser(sub: argparse._SubParsersAction) -> None:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
+
+    cfg = _lab_config(args, "demo")
+    return run_demo(cfg, theme=args.theme, record=args.record, keep=args.keep)
+
+
+def _lab_config(args: argparse.Namespace, command: str) -> LabConfig:
+    """The lab that `hatui lab up` or `hatui demo` asks for; a bad option exits naming it."""
     from .lab.config import LabConfig
 
     try:
-        cfg = LabConfig(
+        return LabConfig(
             masters=args.masters,
             lb=args.lb,
             vrrp=args.vrrp,
             subnet=args.subnet,
             name=args.name,
+            etcd_members=getattr(args, "etcd_members", 0),  # demo: automatic
             inventory_path=args.inventory,
         )
     except ValueError as e:
-        raise SystemExit(f"hatui demo: {e}") from None
-    return run_demo(cfg, theme=args.theme, record=args.record, keep=args.keep)
+        raise SystemExit(f"hatui {command}: {e}") from None
 
 
 SUBCOMMANDS = ("open", "status", "replay", "lab", "demo", "fault", "clear", "drill")
